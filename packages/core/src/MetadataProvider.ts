@@ -1,0 +1,83 @@
+/**
+ * The metadata port: "what exists". A backend answers about one object or the direct children of one
+ * object, and returns records. It never decides which attempt is the latest, what is in a namespace, how
+ * children are ordered, or what "successful" means: core does that once for every backend.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type * as Stream from "effect/Stream"
+import type { StorageError, TaggingError } from "./Errors.js"
+import type { FlowPath, RunPath, StepPath, TaskPath } from "./Pathspec.js"
+import type { ArtifactRecord, FlowRecord, MetadataRecord, RunRecord, StepRecord, TaskRecord } from "./Records.js"
+
+/**
+ * Narrowing hints for a run listing. A backend may use any of them to send less (the service filters
+ * server-side); it may also ignore them. Core always re-applies the same rules to what comes back, so
+ * the answer is the same either way.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunQuery {
+  /** Runs must carry every one of these tags (user or system). */
+  readonly tags?: ReadonlyArray<string>
+  /** Runs created at or after this epoch millisecond. */
+  readonly since?: number
+}
+
+/**
+ * Which artifact records to list: those of one task, of every task of a step, or of every task of a run.
+ * Step and run scopes let a backend answer a question about thousands of tasks in a few requests.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ArtifactScope = TaskPath | StepPath | RunPath
+
+/**
+ * The service a metadata backend provides.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** Python's `get_metadata()` string: `local@/path/of/dir` or `service@http://...`. */
+  readonly describe: string
+  readonly listFlows: Stream.Stream<FlowRecord, StorageError>
+  readonly getFlow: (path: FlowPath) => Effect.Effect<Option.Option<FlowRecord>, StorageError>
+  readonly listRuns: (path: FlowPath, query?: RunQuery) => Stream.Stream<RunRecord, StorageError>
+  readonly getRun: (path: RunPath) => Effect.Effect<Option.Option<RunRecord>, StorageError>
+  /** Steps of a run, `_parameters` included; tags are the run's. */
+  readonly listSteps: (path: RunPath) => Stream.Stream<StepRecord, StorageError>
+  readonly getStep: (path: StepPath) => Effect.Effect<Option.Option<StepRecord>, StorageError>
+  readonly listTasks: (path: StepPath) => Stream.Stream<TaskRecord, StorageError>
+  readonly getTask: (path: TaskPath) => Effect.Effect<Option.Option<TaskRecord>, StorageError>
+  /** Every metadata record of a task, of all attempts, in backend order. */
+  readonly listMetadata: (path: TaskPath) => Effect.Effect<ReadonlyArray<MetadataRecord>, StorageError>
+  /**
+   * Artifact records in a scope. With `attempt`, exactly that attempt's records. Without it, at least
+   * every record of each task's latest attempt that registered artifacts; records of older attempts may
+   * be included too (core keeps, per task, only the highest `attemptId`).
+   */
+  readonly listArtifacts: (scope: ArtifactScope, attempt?: number) => Stream.Stream<ArtifactRecord, StorageError>
+  /**
+   * Removes, then adds, user tags of a run, atomically as the backend allows (optimistic retries for the
+   * local folder, the mutate endpoint for the service). Core has validated the tags. Returns the run's
+   * user tags afterwards.
+   */
+  readonly mutateRunTags: (
+    path: RunPath,
+    mutation: { readonly add: ReadonlyArray<string>; readonly remove: ReadonlyArray<string> }
+  ) => Effect.Effect<ReadonlyArray<string>, StorageError | TaggingError>
+}
+
+/**
+ * The metadata port.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class MetadataProvider extends Context.Tag("@metaflow-client/core/MetadataProvider")<MetadataProvider, Service>() {}
