@@ -1,0 +1,344 @@
+/**
+ * The local metadata provider: core's `MetadataProvider` over the `_meta/` trees of a `.metaflow`
+ * directory, read with `@effect/platform`'s `FileSystem` and `Path`.
+ *
+ * Rules (Metaflow 2.19 `plugins/metadata_providers/local.py`):
+ * - a directory is a flow/run/step/task iff it holds `_meta/_self.json`; names starting with `.` are
+ *   never listed (so `data/`, `mf.cards/`, `config.json`, `latest_run` are not objects);
+ * - fetching an object whose directory or `_meta/` directory is absent gives `None`; a `_meta/` without
+ *   `_self.json`, or an unreadable `_self.json`, is a `CorruptRecord` naming the file. In listings an
+ *   entry without `_self.json` is skipped, but an existing corrupt one fails the listing;
+ * - steps, tasks and artifacts carry their run's current tags (read once per call);
+ * - `mutateRunTags` is the only write: Python's optimistic read-modify-write of the run's `_self.json`.
+ *
+ * Listings are sorted by name (Python returns raw directory order; core re-sorts anyway).
+ *
+ * @since 0.1.0
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import { Errors, MetadataProvider, Namespace, Records } from "@metaflow-client/core"
+import type { Pathspec } from "@metaflow-client/core"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as Stream from "effect/Stream"
+import { backendError, isWithin, joinIds, listDir, optional, pythonJson, readJson } from "./internal/files.js"
+import * as Root from "./Root.js"
+
+type Decoder<A> = (input: unknown, path: string) => Either.Either<A, Errors.CorruptRecord>
+
+/**
+ * Maximum read-modify-write attempts of a tag mutation (Python: 5).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_TAG_MUTATION_TRIES = 5
+
+/**
+ * Maximum size of a user tag set that a mutation may grow (Python's `MAX_USER_TAG_SET_SIZE`).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const MAX_USER_TAG_SET_SIZE = 50
+
+/** Concurrency of fan-out file reads. */
+const READ_CONCURRENCY = 32
+/** Concurrency of per-task directory listings in step/run artifact scopes. */
+const LIST_CONCURRENCY = 16
+
+const ARTIFACT_FILE = /^(\d+)_artifact_(.+)\.json$/
+
+const pyRepr = (s: string): string => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`
+
+/**
+ * Options of {@link make}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * Pause before retry `n` (1-based) of a conflicting tag mutation. Default: Python's
+   * `0.3 s * uniform(1.1, 1.3) ** n`.
+   */
+  readonly retryDelay?: ((retry: number) => Effect.Effect<Duration.Duration>) | undefined
+}
+
+const defaultRetryDelay = (retry: number): Effect.Effect<Duration.Duration> =>
+  Effect.map(Random.nextRange(1.1, 1.3), (f) => Duration.millis(300 * Math.pow(f, retry)))
+
+/**
+ * The provider over a discovered root.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root.Root, options: Options = {}) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const base = root.metaflowDir
+  const retryDelay = options.retryDelay ?? defaultRetryDelay
+  /** Serialises this process's mutations; the optimistic protocol covers other processes. */
+  const mutationLock = yield* Effect.makeSemaphore(1)
+
+  const dirOf = (...ids: ReadonlyArray<string>) => joinIds(path, base, ids)
+  const selfFile = (dir: string) => path.join(dir, "_meta", "_self.json")
+
+  const decodeWith = <A>(decode: Decoder<A>, file: string, json: unknown): Effect.Effect<A, Errors.CorruptRecord> =>
+    decode(json, file)
+
+  /** `_self.json` of an object being fetched: absent object → None, `_meta/` without the file → corrupt. */
+  const fetchSelf = <A>(dir: string, decode: Decoder<A>): Effect.Effect<Option.Option<A>, Errors.StorageError> =>
+    Effect.gen(function*() {
+      const file = selfFile(dir)
+      const json = yield* readJson(fs, file)
+      if (Option.isSome(json)) return Option.some(yield* decodeWith(decode, file, json.value))
+      const meta = path.dirname(file)
+      const metaInfo = yield* optional(fs.stat(meta), meta)
+      if (Option.isSome(metaInfo) && metaInfo.value.type === "Directory") {
+        return yield* new Errors.CorruptRecord({ path: file, reason: "missing (the _meta directory exists)" })
+      }
+      return Option.none()
+    })
+
+  /** `_self.json` of a listing entry: absent → not an object (None); present but corrupt → error. */
+  const listedSelf = <A>(dir: string, decode: Decoder<A>): Effect.Effect<Option.Option<A>, Errors.StorageError> =>
+    Effect.flatMap(readJson(fs, selfFile(dir)), (json) =>
+      Option.isSome(json)
+        ? Effect.map(decodeWith(decode, selfFile(dir), json.value), Option.some)
+        : Effect.succeedNone)
+
+  /** Children of `dir` that are objects, decoded, in name order. */
+  const listObjects = <A>(dir: string, decode: Decoder<A>): Stream.Stream<A, Errors.StorageError> =>
+    Stream.fromIterableEffect(listDir(fs, dir)).pipe(
+      Stream.filter((name) => name !== "_meta"),
+      Stream.mapEffect((name) => listedSelf(path.join(dir, name), decode), { concurrency: READ_CONCURRENCY }),
+      Stream.filterMap((o) => o)
+    )
+
+  const getRunRecord = (p: Pathspec.RunPath) => Effect.flatMap(dirOf(p.flow, p.run), (dir) => fetchSelf(dir, Records.decodeRun))
+
+  /** The run record that descendants inherit tags from; must exist once a descendant does. */
+  const requireRun = (p: Pathspec.RunPath, what: string): Effect.Effect<Records.RunRecord, Errors.StorageError> =>
+    Effect.flatMap(getRunRecord(p), (run) =>
+      Option.match(run, {
+        onSome: Effect.succeed,
+        onNone: () =>
+          Effect.flatMap(dirOf(p.flow, p.run), (dir) =>
+            Effect.fail(new Errors.CorruptRecord({ path: selfFile(dir), reason: `run record missing while reading ${what}` })))
+      }))
+
+  /** Stream under a run, with the run record read once; nothing when the run does not exist. */
+  const underRun = <A>(
+    p: Pathspec.RunPath,
+    f: (run: Records.RunRecord) => Stream.Stream<A, Errors.StorageError>
+  ): Stream.Stream<A, Errors.StorageError> =>
+    Stream.unwrap(Effect.map(getRunRecord(p), Option.match({ onNone: () => Stream.empty, onSome: f })))
+
+  const withRunTags = <A extends Records.Tagged>(run: Records.RunRecord) => (a: A): A => Records.withRunTags(a, run)
+
+  // ---------------------------------------------------------------------------------------------------
+  // artifacts
+
+  const artifactFiles = (taskDir: string, attempt: number | undefined) =>
+    Effect.map(listDir(fs, path.join(taskDir, "_meta")), (names) =>
+      names.filter((name) => {
+        const m = ARTIFACT_FILE.exec(name)
+        return m !== null && (attempt === undefined || Number(m[1]) === attempt)
+      }).map((name) => path.join(taskDir, "_meta", name)))
+
+  const taskDirsOfStep = (stepDir: string): Stream.Stream<string, Errors.StorageError> =>
+    Stream.fromIterableEffect(listDir(fs, stepDir)).pipe(
+      Stream.filter((name) => name !== "_meta"),
+      Stream.map((name) => path.join(stepDir, name))
+    )
+
+  const taskDirsOf = (scope: MetadataProvider.ArtifactScope): Stream.Stream<string, Errors.StorageError> => {
+    if ("task" in scope) return Stream.fromEffect(dirOf(scope.flow, scope.run, scope.step, scope.task))
+    if ("step" in scope) return Stream.unwrap(Effect.map(dirOf(scope.flow, scope.run, scope.step), taskDirsOfStep))
+    return Stream.unwrap(Effect.map(dirOf(scope.flow, scope.run), (runDir) =>
+      Stream.fromIterableEffect(listDir(fs, runDir)).pipe(
+        Stream.filter((name) => name !== "_meta"),
+        Stream.flatMap((name) => taskDirsOfStep(path.join(runDir, name)))
+      )))
+  }
+
+  const readArtifact = (file: string): Effect.Effect<Option.Option<Records.ArtifactRecord>, Errors.StorageError> =>
+    Effect.flatMap(readJson(fs, file), (json) =>
+      Option.isSome(json) ? Effect.map(decodeWith(Records.decodeArtifact, file, json.value), Option.some) : Effect.succeedNone)
+
+  // ---------------------------------------------------------------------------------------------------
+  // tag mutation
+
+  interface MutationResult {
+    readonly consistent: boolean
+    readonly tags: ReadonlyArray<string>
+  }
+
+  const writeRunRecord = (metaDir: string, record: Record<string, unknown>) =>
+    Effect.gen(function*() {
+      const realMeta = yield* fs.realPath(metaDir).pipe(Effect.mapError((e) => backendError(metaDir, e)))
+      const realBase = yield* fs.realPath(base).pipe(Effect.mapError((e) => backendError(base, e)))
+      if (!isWithin(path, realBase, realMeta)) {
+        return yield* new Errors.PathOutsideRoot({ root: base, path: metaDir })
+      }
+      const suffix = (yield* Random.nextInt).toString(36).replace("-", "")
+      const tmp = path.join(realMeta, `tmp${suffix}${Date.now().toString(36)}`)
+      const target = path.join(realMeta, "_self.json")
+      yield* fs.writeFileString(tmp, pythonJson(record), { flag: "wx" }).pipe(
+        Effect.zipRight(fs.rename(tmp, target)),
+        Effect.mapError((e) => backendError(target, e)),
+        Effect.onError(() => fs.remove(tmp).pipe(Effect.ignore))
+      )
+    })
+
+  const mutateOnce = (
+    p: Pathspec.RunPath,
+    add: ReadonlyArray<string>,
+    remove: ReadonlyArray<string>
+  ): Effect.Effect<MutationResult, Errors.StorageError | Errors.TaggingError> =>
+    Effect.gen(function*() {
+      const runDir = yield* dirOf(p.flow, p.run)
+      const notFound = new Errors.TaggingError({ reason: `Run not found (${p.flow}, ${p.run})` })
+      const run = yield* getRunRecord(p)
+      if (Option.isNone(run)) return yield* notFound
+      const existing = new Set(run.value.tags)
+      const system = new Set(run.value.systemTags)
+      const toRemove = new Set(remove)
+      const toAdd = new Set(add.filter((t) => !system.has(t)))
+      const removingSystem = [...toRemove].filter((t) => system.has(t)).sort()
+      if (removingSystem.length > 0) {
+        return yield* new Errors.TaggingError({
+          reason: `Cannot remove a tag that is an existing system tag ([${removingSystem.map(pyRepr).join(", ")}])`
+        })
+      }
+      const next = [...run.value.tags.filter((t) => !toRemove.has(t))]
+      for (const t of toAdd) if (!next.includes(t)) next.push(t)
+      const nextSet = new Set(next)
+      if (nextSet.size === existing.size && [...nextSet].every((t) => existing.has(t))) {
+        return { consistent: true, tags: [...existing] }
+      }
+      if (nextSet.size > MAX_USER_TAG_SET_SIZE && existing.size < nextSet.size) {
+        return yield* new Errors.TaggingError({ reason: `Cannot increase size of tag set beyond ${MAX_USER_TAG_SET_SIZE}` })
+      }
+      const user = yield* Namespace.currentUser
+      const now = yield* Clock.currentTimeMillis
+      yield* writeRunRecord(path.join(runDir, "_meta"), {
+        run_number: p.run,
+        flow_id: p.flow,
+        user_name: Option.getOrNull(user),
+        tags: [...nextSet],
+        system_tags: run.value.systemTags,
+        ts_epoch: now
+      })
+      const after = yield* getRunRecord(p)
+      if (Option.isNone(after)) {
+        return yield* new Errors.TaggingError({ reason: `Run not found for read-back check (${p.flow}, ${p.run})` })
+      }
+      const final = new Set(after.value.tags)
+      const addedOk = [...toAdd].every((t) => final.has(t))
+      const removedOk = [...toRemove].every((t) => !final.has(t) || toAdd.has(t))
+      return { consistent: addedOk && removedOk, tags: [...final] }
+    })
+
+  const mutateRunTags: MetadataProvider.Service["mutateRunTags"] = (p, { add, remove }) =>
+    mutationLock.withPermits(1)(Effect.gen(function*() {
+      for (let tries = 1;; tries++) {
+        const result = yield* mutateOnce(p, add, remove)
+        if (result.consistent) return result.tags
+        if (tries >= MAX_TAG_MUTATION_TRIES) break
+        yield* Effect.sleep(yield* retryDelay(tries))
+      }
+      return yield* new Errors.TaggingError({
+        reason: "Tagging failed due to too many conflicting updates from other processes"
+      })
+    })).pipe(Effect.withSpan("LocalMetadataProvider.mutateRunTags", { attributes: { flow: p.flow, run: p.run } }))
+
+  // ---------------------------------------------------------------------------------------------------
+
+  const service: MetadataProvider.Service = {
+    describe: Root.describe(root),
+
+    listFlows: listObjects(base, Records.decodeFlow),
+
+    getFlow: (p) => Effect.flatMap(dirOf(p.flow), (dir) => fetchSelf(dir, Records.decodeFlow)),
+
+    listRuns: (p, query) =>
+      Stream.unwrap(Effect.map(dirOf(p.flow), (dir) => listObjects(dir, Records.decodeRun))).pipe(
+        Stream.filter((run) => {
+          if (query?.since !== undefined && run.tsEpoch < query.since) return false
+          if (query?.tags !== undefined) {
+            const all = new Set([...run.tags, ...run.systemTags])
+            if (!query.tags.every((t) => all.has(t))) return false
+          }
+          return true
+        })
+      ),
+
+    getRun: getRunRecord,
+
+    listSteps: (p) =>
+      underRun(p, (run) =>
+        Stream.unwrap(Effect.map(dirOf(p.flow, p.run), (dir) => listObjects(dir, Records.decodeStep))).pipe(
+          Stream.map(withRunTags(run))
+        )),
+
+    getStep: (p) =>
+      Effect.gen(function*() {
+        const step = yield* Effect.flatMap(dirOf(p.flow, p.run, p.step), (dir) => fetchSelf(dir, Records.decodeStep))
+        if (Option.isNone(step)) return step
+        const run = yield* requireRun(p, `step ${p.flow}/${p.run}/${p.step}`)
+        return Option.some(Records.withRunTags(step.value, run))
+      }),
+
+    listTasks: (p) =>
+      underRun(p, (run) =>
+        Stream.unwrap(Effect.map(dirOf(p.flow, p.run, p.step), (dir) => listObjects(dir, Records.decodeTask))).pipe(
+          Stream.map(withRunTags(run))
+        )),
+
+    getTask: (p) =>
+      Effect.gen(function*() {
+        const task = yield* Effect.flatMap(
+          dirOf(p.flow, p.run, p.step, p.task),
+          (dir) => fetchSelf(dir, Records.decodeTask)
+        )
+        if (Option.isNone(task)) return task
+        const run = yield* requireRun(p, `task ${p.flow}/${p.run}/${p.step}/${p.task}`)
+        return Option.some(Records.withRunTags(task.value, run))
+      }),
+
+    listMetadata: (p) =>
+      Effect.gen(function*() {
+        const metaDir = path.join(yield* dirOf(p.flow, p.run, p.step, p.task), "_meta")
+        const names = (yield* listDir(fs, metaDir)).filter((n) => n.startsWith("sysmeta_"))
+        const records = yield* Effect.forEach(names, (name) => {
+          const file = path.join(metaDir, name)
+          return Effect.flatMap(readJson(fs, file), (json) =>
+            Option.isSome(json)
+              ? Effect.map(decodeWith(Records.decodeMetadata, file, json.value), Option.some)
+              : Effect.succeedNone)
+        }, { concurrency: READ_CONCURRENCY })
+        return records.flatMap((r) => Option.isSome(r) ? [r.value] : [])
+      }).pipe(Effect.withSpan("LocalMetadataProvider.listMetadata")),
+
+    listArtifacts: (scope, attempt) =>
+      underRun(scope, (run) =>
+        taskDirsOf(scope).pipe(
+          Stream.mapEffect((dir) => artifactFiles(dir, attempt), { concurrency: LIST_CONCURRENCY }),
+          Stream.flattenIterables,
+          Stream.mapEffect(readArtifact, { concurrency: READ_CONCURRENCY }),
+          Stream.filterMap((o) => o),
+          Stream.map(withRunTags(run))
+        )),
+
+    mutateRunTags
+  }
+  return service
+})

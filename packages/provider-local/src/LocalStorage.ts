@@ -1,0 +1,116 @@
+/**
+ * Core's `Datastore.Storage` for `ds-type: local`: reads files below a configured `.metaflow` directory.
+ *
+ * The datastore root recorded in metadata (`ds-root`, artifact `location`, IncludeFile URLs) is an
+ * absolute path on the machine that wrote the run. This storage ignores it for keys: every key is
+ * resolved below the root it was configured with, so a `.metaflow` tree that was moved or copied
+ * (`/corpus/.metaflow` → `./testdata/.../.metaflow`) still reads. `readUrl` maps an URL below the recorded
+ * root to the same key below the configured root and refuses anything else.
+ *
+ * Every read is confined to the root: keys with `.`/`..`/empty segments, backslashes or NUL are refused,
+ * and the file's real path (symlinks resolved) must lie below the root's real path (`PathOutsideRoot`).
+ * Missing files are `None`; other I/O failures are `BackendError`s naming the file.
+ *
+ * @since 0.1.0
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
+import { Datastore, Errors } from "@metaflow-client/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { backendError, isAbsent, isWithin, optional } from "./internal/files.js"
+import type * as Root from "./Root.js"
+
+const LOCAL_SCHEME = "local://"
+
+/**
+ * The storage over a discovered root.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = Effect.fn("LocalStorage.make")(function*(root: Root.Root) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const base = root.metaflowDir
+  const realBase = yield* fs.realPath(base).pipe(Effect.orElseSucceed(() => base))
+
+  const outside = (p: string) => new Errors.PathOutsideRoot({ root: base, path: p })
+
+  /** The file of a key below the configured root, refusing keys that could leave it. */
+  const fileOf = (key: string): Effect.Effect<string, Errors.PathOutsideRoot> => {
+    const parts = key.split("/").filter((s) => s.length > 0)
+    const bad = parts.length === 0 ||
+      parts.some((s) => s === "." || s === ".." || s.includes("\\") || s.includes("\u0000"))
+    return bad ? Effect.fail(outside(key)) : Effect.succeed(path.join(base, ...parts))
+  }
+
+  /** The real path of a key's file, checked to be inside the root; None when absent. */
+  const resolve = (key: string): Effect.Effect<Option.Option<string>, Errors.StorageError> =>
+    Effect.flatMap(fileOf(key), (file) =>
+      Effect.flatMap(optional(fs.realPath(file), file), (real) =>
+        Option.isSome(real) && !isWithin(path, realBase, real.value) ? Effect.fail(outside(file)) : Effect.succeed(real)))
+
+  const read = (key: string): Effect.Effect<Option.Option<Uint8Array>, Errors.StorageError> =>
+    Effect.flatMap(resolve(key), Option.match({
+      onNone: () => Effect.succeedNone,
+      onSome: (file) => optional(fs.readFile(file), file)
+    }))
+
+  const readText = (key: string): Effect.Effect<Option.Option<string>, Errors.StorageError> =>
+    Effect.map(read(key), Option.map((bytes) => new TextDecoder().decode(bytes)))
+
+  const stripRoot = (r: string) => {
+    const s = r.startsWith(":root:") ? r.slice(":root:".length) : r
+    return s.length > 1 ? s.replace(/\/+$/, "") : s
+  }
+
+  const storage: Datastore.Storage = {
+    dsType: "local",
+
+    read: (_root, key) => read(key),
+
+    readWithSidecar: (_root, key) =>
+      Effect.map(
+        Effect.all([read(key), readText(`${key}_meta`)], { concurrency: 2 }),
+        ([bytes, sidecar]) => Option.map(bytes, (b): Datastore.StoredObject => ({ bytes: b, sidecar }))
+      ),
+
+    size: (_root, key) =>
+      Effect.flatMap(resolve(key), Option.match({
+        onNone: () => Effect.succeedNone,
+        onSome: (file) =>
+          Effect.map(
+            optional(fs.stat(file), file),
+            Option.flatMap((info) => info.type === "File" ? Option.some(Number(info.size)) : Option.none())
+          )
+      })),
+
+    stream: (_root, key) =>
+      Stream.unwrap(Effect.flatMap(resolve(key), Option.match({
+        onNone: () => Effect.fail(new Errors.BackendError({ target: `${base}/${key}`, reason: "not found", status: 404 })),
+        onSome: (file) =>
+          Effect.succeed(fs.stream(file).pipe(Stream.mapError((e) =>
+            isAbsent(e)
+              ? new Errors.BackendError({ target: file, reason: "not found", status: 404, cause: e })
+              : backendError(file, e)
+          )))
+      }))),
+
+    readUrl: (url, recordedRoot) =>
+      Effect.suspend(() => {
+        if (!url.startsWith(LOCAL_SCHEME)) return Effect.fail(outside(url))
+        const p = url.slice(LOCAL_SCHEME.length)
+        if (!path.isAbsolute(p) || p.includes("\u0000")) return Effect.fail(outside(url))
+        for (const r of new Set([stripRoot(recordedRoot), base, realBase])) {
+          if (r.length > 0 && p.startsWith(r.endsWith("/") ? r : r + "/")) {
+            const key = p.slice(r.length).replace(/^\/+/, "")
+            return Effect.catchTag(read(key), "PathOutsideRoot", () => Effect.fail(outside(url)))
+          }
+        }
+        return Effect.fail(outside(url))
+      })
+  }
+  return storage
+})

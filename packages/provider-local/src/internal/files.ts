@@ -1,0 +1,112 @@
+/**
+ * Private helpers shared by the local metadata provider and the local storage: mapping platform errors
+ * to core errors, id/key validation, JSON reading, and Python-compatible JSON writing.
+ *
+ * @internal
+ */
+import type * as PlatformError from "@effect/platform/Error"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import { Errors, Pathspec } from "@metaflow-client/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+
+/** @internal */
+export const backendError = (target: string, error: PlatformError.PlatformError): Errors.BackendError =>
+  new Errors.BackendError({ target, reason: error.message, cause: error })
+
+/**
+ * Errors meaning "there is no such regular file / directory here": the path or a parent is missing
+ * (`ENOENT`), a parent is a file (`ENOTDIR`), the target is a directory where a file was expected
+ * (`EISDIR`) or a symlink loop (`ELOOP`). Python's `os.path.isfile` / `isdir` answer `False` for all.
+ *
+ * @internal
+ */
+export const isAbsent = (error: PlatformError.PlatformError): boolean =>
+  error._tag === "SystemError" && (error.reason === "NotFound" || error.reason === "BadResource")
+
+/** Maps an absent-path failure to `None`, any other platform failure to a `BackendError`. @internal */
+export const optional = <A>(
+  effect: Effect.Effect<A, PlatformError.PlatformError>,
+  target: string
+): Effect.Effect<Option.Option<A>, Errors.BackendError> =>
+  effect.pipe(
+    Effect.map(Option.some),
+    Effect.catchAll((e) => isAbsent(e) ? Effect.succeedNone : Effect.fail(backendError(target, e)))
+  )
+
+/** Validates an id that becomes one path segment below `root`. @internal */
+export const checkId = (root: string, id: string): Effect.Effect<string, Errors.PathOutsideRoot> =>
+  Pathspec.idProblem(id) === undefined ? Effect.succeed(id) : Effect.fail(new Errors.PathOutsideRoot({ root, path: id }))
+
+/** Validates ids and joins them below `root`. @internal */
+export const joinIds = (
+  path: Path.Path,
+  root: string,
+  ids: ReadonlyArray<string>
+): Effect.Effect<string, Errors.PathOutsideRoot> =>
+  Effect.map(Effect.forEach(ids, (id) => checkId(root, id)), (parts) => path.join(root, ...parts))
+
+/** Whether `candidate` is `root` itself or below it (both absolute, normalised). @internal */
+export const isWithin = (path: Path.Path, root: string, candidate: string): boolean => {
+  const base = root.endsWith(path.sep) ? root : root + path.sep
+  return candidate === root || candidate.startsWith(base)
+}
+
+/**
+ * Reads and parses a JSON file: `None` when absent, `CorruptRecord` when the text is not JSON.
+ *
+ * @internal
+ */
+export const readJson = (
+  fs: FileSystem.FileSystem,
+  file: string
+): Effect.Effect<Option.Option<unknown>, Errors.BackendError | Errors.CorruptRecord> =>
+  Effect.flatMap(
+    optional(fs.readFileString(file), file),
+    Option.match({
+      onNone: () => Effect.succeedNone,
+      onSome: (text) =>
+        Effect.try({
+          try: () => Option.some(JSON.parse(text) as unknown),
+          catch: (e) => new Errors.CorruptRecord({ path: file, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` })
+        })
+    })
+  )
+
+/**
+ * Directory entries, sorted, without hidden names (Python's `glob` never lists names starting with `.`);
+ * `[]` when the directory is absent.
+ *
+ * @internal
+ */
+export const listDir = (
+  fs: FileSystem.FileSystem,
+  dir: string
+): Effect.Effect<ReadonlyArray<string>, Errors.BackendError> =>
+  Effect.map(
+    optional(fs.readDirectory(dir), dir),
+    Option.match({ onNone: () => [], onSome: (names) => names.filter((n) => !n.startsWith(".")).sort() })
+  )
+
+const escapeNonAscii = (s: string): string =>
+  s.replace(/[\u0080-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"))
+
+/**
+ * JSON text as Python's `json.dump` writes it with default options (`", "` / `": "` separators,
+ * `ensure_ascii=True`), so files rewritten by this package look like Metaflow's own.
+ *
+ * @internal
+ */
+export const pythonJson = (value: unknown): string => {
+  if (value === null || value === undefined) return "null"
+  if (typeof value === "string") return escapeNonAscii(JSON.stringify(value))
+  if (typeof value === "number" || typeof value === "boolean") return JSON.stringify(value)
+  if (Array.isArray(value)) return "[" + value.map(pythonJson).join(", ") + "]"
+  if (typeof value === "object") {
+    return "{" +
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`).join(", ") +
+      "}"
+  }
+  return "null"
+}
