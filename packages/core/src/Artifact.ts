@@ -1,0 +1,170 @@
+/**
+ * Data artifacts: their records, raw bytes and decoded values. Python: `DataArtifact`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Cas from "./Cas.js"
+import * as Datastore from "./Datastore.js"
+import { CorruptBlob, CorruptRecord, UnsupportedEncoding, type DatastoreNotProvided, type StorageError } from "./Errors.js"
+import { MetadataProvider } from "./MetadataProvider.js"
+import * as Namespace from "./Namespace.js"
+import * as Pathspec from "./Pathspec.js"
+import * as Pickle from "./Pickle.js"
+import type { PyValue } from "./PyValue.js"
+import { ensureInNamespace, orNotFound, validateAttempt } from "./internal/lookup.js"
+import { ArtifactObject, TaskObject } from "./internal/model.js"
+import { includedFile } from "./internal/values.js"
+import * as Task from "./Task.js"
+
+/**
+ * An artifact: its path, its record (of one attempt), and its namespace.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type DataArtifact = ArtifactObject
+
+/**
+ * Errors of reading bytes and values.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type ReadError = StorageError | DatastoreNotProvided | UnsupportedEncoding | Pickle.PickleError | import("./Errors.js").InvalidPathspec
+
+/**
+ * The encodings Metaflow's pickle serializer writes; all are a CAS-packed pickle.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const pickleEncodings: ReadonlyArray<string> = ["pickle-v2", "pickle-v4", "gzip+pickle-v2", "gzip+pickle-v4"]
+
+/**
+ * An artifact by pathspec `Flow/RunID/StepName/TaskID/Name`, of the latest done attempt or of the given
+ * one. Python: `DataArtifact(pathspec, attempt=N)`.
+ *
+ * @since 0.1.0
+ * @category lookup
+ */
+export const get = Effect.fn("Artifact.get")(function*(pathspec: string, options: { readonly attempt?: unknown } = {}) {
+  const attempt = yield* validateAttempt(options.attempt)
+  const path = yield* Pathspec.parse("DataArtifact", pathspec)
+  const md = yield* MetadataProvider
+  const namespace = yield* Namespace.get
+  const taskPath = { flow: path.flow, run: path.run, step: path.step, task: path.task }
+  const taskRecord = yield* md.getTask(taskPath).pipe(orNotFound("DataArtifact", pathspec, attempt))
+  const task = new TaskObject({ path: taskPath, record: taskRecord, namespace: null, attempt })
+  const records = yield* Task.artifactRecords(task)
+  const record = yield* Effect.succeed(Option.fromNullable(records.find((r) => r.name === path.artifact))).pipe(
+    orNotFound("DataArtifact", pathspec, attempt)
+  )
+  yield* ensureInNamespace(namespace, pathspec, record)
+  return new ArtifactObject({ path, record, namespace, attempt })
+})
+
+const rootOf = (a: DataArtifact) => Cas.rootOfLocation(a.record.location, a.path.flow)
+
+/**
+ * The serialized bytes of the artifact (the pickle), read from the datastore its record names and
+ * unpacked (gunzipped unless the blob is stored raw).
+ *
+ * @since 0.1.0
+ * @category bytes
+ */
+export const bytes = Effect.fn("Artifact.bytes")(function*(artifact: DataArtifact) {
+  const storage = yield* Datastore.storageFor(artifact.record.dsType)
+  const root = yield* rootOf(artifact)
+  const key = Datastore.blobKey(artifact.path.flow, artifact.record.sha)
+  const stored = yield* storage.readWithSidecar(root, key)
+  if (Option.isNone(stored)) return yield* new CorruptBlob({ path: `${root}/${key}`, reason: "blob is missing" })
+  return yield* Cas.unpack(stored.value, `${root}/${key}`)
+})
+
+/**
+ * The decoded value. An `IncludeFile` artifact gives the included file's content (text, or bytes when
+ * the file is binary), as Python does. Python: `artifact.data`.
+ *
+ * @since 0.1.0
+ * @category values
+ */
+export const value = Effect.fn("Artifact.value")(function*(artifact: DataArtifact) {
+  if (!pickleEncodings.includes(artifact.record.contentType)) {
+    return yield* new UnsupportedEncoding({ pathspec: artifact.pathspec, encoding: artifact.record.contentType })
+  }
+  const decoded: PyValue = yield* Pickle.decode(yield* bytes(artifact))
+  const descriptor = includedFile(decoded)
+  if (descriptor === undefined) return decoded
+  return yield* includedContent(artifact, descriptor)
+})
+
+const includedContent = (artifact: DataArtifact, d: NonNullable<ReturnType<typeof includedFile>>) =>
+  Effect.gen(function*() {
+    const scheme = d.url.split("://")[0] ?? ""
+    const storage = yield* Datastore.storageFor(scheme)
+    const root = yield* rootOf(artifact)
+    const raw = yield* storage.readUrl(d.url, root)
+    if (Option.isNone(raw)) return yield* new CorruptBlob({ path: d.url, reason: "included file is missing" })
+    const packed = d.subType === "uploaded" || d.type === "uploader-v1"
+    const content = packed ? yield* Cas.gunzip(raw.value, d.url) : raw.value
+    if (!d.isText) return content as PyValue
+    return new TextDecoder(d.encoding === "utf-8" || d.encoding === "utf8" ? "utf-8" : d.encoding).decode(content) as PyValue
+  })
+
+/**
+ * The size Python reports: the serialized size from the attempt's `data.json` (`info[name].size`); for an
+ * `IncludeFile` artifact, the included file's size. Python: `artifact.size`.
+ *
+ * @since 0.1.0
+ * @category bytes
+ */
+export const size = Effect.fn("Artifact.size")(function*(artifact: DataArtifact) {
+  const info = yield* dataInfo(artifact)
+  const entry = info[artifact.path.artifact]
+  if (entry !== undefined && entry.type === "<class 'metaflow.includefile.IncludedFile'>") {
+    const decoded = yield* Pickle.decode(yield* bytes(artifact))
+    const d = includedFile(decoded)
+    if (d?.size !== undefined) return d.size
+  }
+  if (entry === undefined || typeof entry.size !== "number") {
+    return yield* new CorruptRecord({ path: artifact.pathspec, reason: "no size recorded in data.json" })
+  }
+  return entry.size
+})
+
+/**
+ * The Python type name recorded for the artifact (`<class 'int'>`), when the datastore has it.
+ *
+ * @since 0.1.0
+ * @category bytes
+ */
+export const pythonType = Effect.fn("Artifact.pythonType")(function*(artifact: DataArtifact) {
+  const info = yield* dataInfo(artifact)
+  return Option.fromNullable(info[artifact.path.artifact]?.type)
+})
+
+/** `info` of `<attempt>.data.json`: name → { size, type, encoding }. */
+const dataInfo = (artifact: DataArtifact) =>
+  Effect.gen(function*() {
+    const storage = yield* Datastore.storageFor(artifact.record.dsType)
+    const root = yield* rootOf(artifact)
+    const key = Datastore.taskFileKey(artifact.path, artifact.record.attemptId, "data.json")
+    const raw = yield* storage.read(root, key)
+    if (Option.isNone(raw)) return yield* new CorruptRecord({ path: `${root}/${key}`, reason: "missing" })
+    const parsed = Either.try(() => JSON.parse(new TextDecoder().decode(raw.value)) as unknown)
+    if (Either.isLeft(parsed)) return yield* new CorruptRecord({ path: `${root}/${key}`, reason: "not JSON" })
+    const info = (parsed.right as { info?: unknown } | null)?.info
+    if (typeof info !== "object" || info === null) return {} as Record<string, { size?: number; type?: string } | undefined>
+    return info as Record<string, { size?: number; type?: string } | undefined>
+  })
+
+/**
+ * When the artifact's attempt was marked done (Python's `created_at` and `finished_at` of an artifact).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const createdAt = (artifact: DataArtifact): Date => new Date(artifact.record.tsEpoch)

@@ -1,0 +1,90 @@
+/**
+ * Task logs: the mflog files of an attempt, read from the datastore the task's metadata names and merged
+ * as Python merges them. Python: `task.stdout`, `task.stderr`, `task.loglines(stream)`, `*_size`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Datastore from "./Datastore.js"
+import * as Mflog from "./Mflog.js"
+import * as Task from "./Task.js"
+
+/**
+ * Which log: `stdout` or `stderr`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LogStream = Mflog.LogStream
+
+/** Where an attempt's logs are, from its metadata: datastore type and root, or legacy locations. */
+const locate = (task: Task.Task, stream: LogStream) =>
+  Effect.gen(function*() {
+    const dict = yield* Task.metadataDict(task)
+    const attempt = yield* Task.currentAttempt(task)
+    const legacy = dict[Mflog.legacyLogLocationKey(stream)]
+    const dsType = dict["ds-type"]
+    const dsRoot = dict["ds-root"]
+    return { attempt, legacy, dsType: typeof dsType === "string" ? dsType : undefined, dsRoot: typeof dsRoot === "string" ? dsRoot : undefined }
+  })
+
+/** The raw log files of the attempt (runtime and task sources); empty when the metadata names no datastore. */
+const sources = (task: Task.Task, stream: LogStream) =>
+  Effect.gen(function*() {
+    const where = yield* locate(task, stream)
+    if (typeof where.legacy === "string") {
+      const loc = JSON.parse(where.legacy) as { ds_type: string; location: string; attempt: number }
+      const storage = yield* Datastore.storageFor(loc.ds_type)
+      const root = loc.location.split("/").slice(0, -5).join("/")
+      const file = yield* storage.read(root, Datastore.taskFileKey(task.path, loc.attempt, `${stream}.log`))
+      return { kind: "legacy" as const, files: Option.isSome(file) ? [file.value] : [] }
+    }
+    if (where.dsType === undefined || where.dsRoot === undefined) return { kind: "none" as const, files: [] }
+    const storage = yield* Datastore.storageFor(where.dsType)
+    const files = yield* Effect.forEach(Mflog.LOG_SOURCES, (source) =>
+      storage.read(where.dsRoot!, Datastore.taskFileKey(task.path, where.attempt, `${source}_${stream}.log`)), { concurrency: 2 })
+    return { kind: "mflog" as const, files: files.flatMap((f) => Option.isSome(f) ? [f.value] : []) }
+  })
+
+/**
+ * Timestamped log lines of the attempt, merged across sources in Python's order. Invalid UTF-8 is
+ * replaced, never fatal; `raw` keeps the bytes. A task whose metadata names no datastore gives one empty
+ * line with no timestamp, as in Python. Python: `task.loglines(stream)`.
+ *
+ * @since 0.1.0
+ * @category logs
+ */
+export const loglines = Effect.fn("Logs.loglines")(function*(task: Task.Task, stream: LogStream, options?: Mflog.MergeOptions) {
+  const found = yield* sources(task, stream)
+  if (found.kind === "none") return Mflog.noDatastoreLines
+  if (found.kind === "legacy") {
+    const text = found.files.length === 0 ? "" : Mflog.legacyText(found.files[0]!)
+    return text.split("\n").map((message): Mflog.LogLine => ({ ...Mflog.noDatastoreLine, message }))
+  }
+  return yield* Mflog.mergeLogs(found.files, options)
+})
+
+/**
+ * The whole log as text (`message + "\n"` per line). Python: `task.stdout` / `task.stderr`.
+ *
+ * @since 0.1.0
+ * @category logs
+ */
+export const text = Effect.fn("Logs.text")(function*(task: Task.Task, stream: LogStream) {
+  const found = yield* sources(task, stream)
+  if (found.kind === "legacy") return found.files.length === 0 ? "" : Mflog.legacyText(found.files[0]!)
+  return Mflog.toText(yield* loglines(task, stream))
+})
+
+/**
+ * Size in bytes of the raw log files of the attempt (all sources summed, headers included); 0 when the
+ * metadata names no datastore. Python: `task.stdout_size` / `task.stderr_size`.
+ *
+ * @since 0.1.0
+ * @category logs
+ */
+export const size = Effect.fn("Logs.size")(function*(task: Task.Task, stream: LogStream) {
+  const found = yield* sources(task, stream)
+  return Mflog.totalSize(found.files)
+})

@@ -1,0 +1,264 @@
+/**
+ * Runs: their steps, end task, status and tags. Python: `Run`.
+ *
+ * @since 0.1.0
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { ObjectNotFound } from "./Errors.js"
+import { MetadataProvider } from "./MetadataProvider.js"
+import * as Namespace from "./Namespace.js"
+import * as Pathspec from "./Pathspec.js"
+import type { StepRecord } from "./Records.js"
+import * as Step from "./Step.js"
+import * as Tags from "./Tags.js"
+import * as Task from "./Task.js"
+import { ensureInNamespace, hasAllTags, inNamespace, orNotFound } from "./internal/lookup.js"
+import { newestFirst, RunObject, StepObject } from "./internal/model.js"
+
+/**
+ * A run: its path, its record, and the namespace it was looked up in.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Run = RunObject
+
+/**
+ * A run by pathspec `Flow/RunID`, in the current namespace. Python: `Run(pathspec)`.
+ *
+ * @since 0.1.0
+ * @category lookup
+ */
+export const get = Effect.fn("Run.get")(function*(pathspec: string) {
+  const path = yield* Pathspec.parse("Run", pathspec)
+  const md = yield* MetadataProvider
+  const namespace = yield* Namespace.get
+  const record = yield* md.getRun(path).pipe(orNotFound("Run", pathspec))
+  yield* ensureInNamespace(namespace, pathspec, record)
+  return new RunObject({ path, record, namespace })
+})
+
+const stepObject = (run: Run, record: StepRecord) =>
+  new StepObject({ path: { ...run.path, step: record.stepName }, record, namespace: run.namespace })
+
+/**
+ * Steps of the run, newest first, without the hidden `_parameters` step. Python: `iter(run)`,
+ * `run.steps(*tags)`.
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const steps = (run: Run, options: { readonly tags?: ReadonlyArray<string> } = {}) =>
+  Stream.unwrap(Effect.gen(function*() {
+    const md = yield* MetadataProvider
+    const records = yield* md.listSteps(run.path).pipe(Stream.runCollect)
+    const kept = Chunk.toReadonlyArray(records).filter((r) =>
+      !r.stepName.startsWith("_") && inNamespace(run.namespace, r) && hasAllTags(r, options.tags ?? [])
+    )
+    return Stream.fromIterable(newestFirst(kept, (r) => r.tsEpoch, (r) => r.stepName).map((r) => stepObject(run, r)))
+  }))
+
+/**
+ * A step by name, hidden ones included (`_parameters`). Python: `run[name]`.
+ *
+ * @since 0.1.0
+ * @category lookup
+ */
+export const step = Effect.fn("Run.step")(function*(run: Run, name: string) {
+  const pathspec = `${run.pathspec}/${name}`
+  const path = yield* Pathspec.parse("Step", pathspec)
+  const md = yield* MetadataProvider
+  const record = yield* md.getStep(path).pipe(orNotFound("Step", pathspec))
+  yield* ensureInNamespace(run.namespace, pathspec, record)
+  return new StepObject({ path, record, namespace: run.namespace })
+})
+
+/**
+ * Whether a step exists, hidden ones included, whatever the namespace. Python: `name in run`.
+ *
+ * @since 0.1.0
+ * @category lookup
+ */
+export const hasStep = Effect.fn("Run.hasStep")(function*(run: Run, name: string) {
+  const path = yield* Pathspec.parse("Step", `${run.pathspec}/${name}`)
+  const md = yield* MetadataProvider
+  return Option.isSome(yield* md.getStep(path))
+})
+
+/**
+ * Names of the start and end steps: from the `_parameters` task's `start_step`/`end_step` metadata
+ * (Metaflow ≥ 2.19.23), else `start` and `end`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const graphEndpoints = Effect.fn("Run.graphEndpoints")(function*(run: Run) {
+  const defaults = { start: "start", end: "end" }
+  const params = yield* step(run, "_parameters").pipe(
+    Effect.map(Option.some),
+    Effect.catchTag("ObjectNotFound", () => Effect.succeed(Option.none()))
+  )
+  if (Option.isNone(params)) return defaults
+  const task = yield* Step.task(params.value)
+  if (Option.isNone(task)) return defaults
+  const dict = yield* Task.metadataDict(task.value)
+  const start = dict["start_step"]
+  const end = dict["end_step"]
+  return { start: typeof start === "string" ? start : "start", end: typeof end === "string" ? end : "end" }
+})
+
+/**
+ * The end step's newest task, if the run got that far. Python: `run.end_task` (`None` → `Option.none`).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const endTask = Effect.fn("Run.endTask")(function*(run: Run) {
+  const { end } = yield* graphEndpoints(run)
+  const endStep = yield* step(run, end).pipe(
+    Effect.map(Option.some),
+    Effect.catchIf((e): e is ObjectNotFound => e instanceof ObjectNotFound, () => Effect.succeed(Option.none()))
+  )
+  if (Option.isNone(endStep)) return Option.none<Task.Task>()
+  return yield* Step.task(endStep.value)
+})
+
+/**
+ * Whether the end task succeeded. Python: `run.successful`.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export const successful = Effect.fn("Run.successful")(function*(run: Run) {
+  const end = yield* endTask(run)
+  return Option.isSome(end) ? yield* Task.successful(end.value) : false
+})
+
+/**
+ * Whether the end task finished. Python: `run.finished`.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export const finished = Effect.fn("Run.finished")(function*(run: Run) {
+  const end = yield* endTask(run)
+  return Option.isSome(end) ? yield* Task.finished(end.value) : false
+})
+
+/**
+ * When the end task finished. Python: `run.finished_at`.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export const finishedAt = Effect.fn("Run.finishedAt")(function*(run: Run) {
+  const end = yield* endTask(run)
+  return Option.isSome(end) ? yield* Task.finishedAt(end.value) : Option.none<Date>()
+})
+
+/**
+ * The end task's public artifacts as name → value. Python: `run.data` (`None` without an end task).
+ *
+ * @since 0.1.0
+ * @category artifacts
+ */
+export const data = Effect.fn("Run.data")(function*(run: Run) {
+  const end = yield* endTask(run)
+  return Option.isSome(end) ? Option.some(yield* Task.data(end.value)) : Option.none()
+})
+
+/**
+ * The code package of the run: that of the first step (newest first) whose task has one. Python: `run.code`.
+ *
+ * @since 0.1.0
+ * @category code
+ */
+export const code = Effect.fn("Run.code")(function*(run: Run) {
+  const all = yield* steps(run).pipe(Stream.runCollect)
+  for (const s of all) {
+    const task = yield* Step.task(s)
+    if (Option.isNone(task)) continue
+    const pkg = yield* Task.code(task.value)
+    if (Option.isSome(pkg)) return pkg
+  }
+  return Option.none()
+})
+
+/**
+ * `Flow/<origin run>` of a resumed run. Like Python, a run that was not resumed gives `Flow/None`
+ * (its tasks record the literal origin `"None"`); `none` when the newest step has no task or record.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const originPathspec = Effect.fn("Run.originPathspec")(function*(run: Run) {
+  const first = yield* Stream.runHead(steps(run))
+  if (Option.isNone(first)) return Option.none<string>()
+  const task = yield* Step.task(first.value)
+  if (Option.isNone(task)) return Option.none<string>()
+  const records = yield* Task.metadata(task.value)
+  const origin = records.find((m) => m.name === "origin-run-id")
+  return origin === undefined ? Option.none<string>() : Option.some(`${run.path.flow}/${String(origin.value)}`)
+})
+
+/**
+ * Every task of every public step of the run, step by step (newest step first).
+ *
+ * @since 0.1.0
+ * @category listing
+ */
+export const tasks = (run: Run) => steps(run).pipe(Stream.flatMap((s) => Step.tasks(s)))
+
+/**
+ * Changes the run's user tags: removes `remove`, then adds `add`, as one mutation. Validates as Python
+ * does (system tags cannot be removed; adding one is ignored), writes nothing for a no-op, and returns
+ * the run with its new tags. Python: `run.replace_tags(remove, add)`; `add_tags`/`remove_tags` below.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const mutateTags = Effect.fn("Run.mutateTags")(function*(run: Run, mutation: Tags.Mutation) {
+  const md = yield* MetadataProvider
+  const current = yield* md.getRun(run.path).pipe(orNotFound("Run", run.pathspec))
+  const result = yield* Tags.apply(current, mutation)
+  if (!result.changed) return new RunObject({ ...run, record: current })
+  const tags = yield* md.mutateRunTags(run.path, mutation)
+  const after = yield* md.getRun(run.path).pipe(orNotFound("Run", run.pathspec))
+  return new RunObject({ ...run, record: { ...after, tags } })
+})
+
+/**
+ * Adds user tags. Python: `run.add_tags(tags)`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const addTags = (run: Run, tags: ReadonlyArray<string>) => mutateTags(run, { add: tags, remove: [] })
+
+/**
+ * Removes user tags. Python: `run.remove_tags(tags)`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const removeTags = (run: Run, tags: ReadonlyArray<string>) => mutateTags(run, { add: [], remove: tags })
+
+/**
+ * Removes then adds, atomically. Python: `run.replace_tags(tags_to_remove, tags_to_add)`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const replaceTags = (run: Run, remove: ReadonlyArray<string>, add: ReadonlyArray<string>) =>
+  mutateTags(run, { add, remove })
+
+/**
+ * When the run was created (the local provider moves this on tag mutation, as Python's does).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const createdAt = (run: Run): Date => new Date(run.record.tsEpoch)

@@ -1,0 +1,421 @@
+/**
+ * Tasks: attempts, metadata, status, artifacts, logs and graph navigation. Python: `Task`.
+ *
+ * Three meanings of "latest attempt" (local-format.md §7): artifacts and status use the latest attempt
+ * that registered artifacts (done); `currentAttempt`, default logs and `metadataDict` use the latest
+ * started attempt (`attempt` metadata); an explicit attempt overrides both.
+ *
+ * @since 0.1.0
+ */
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import * as Artifact from "./Artifact.js"
+import * as Code from "./Code.js"
+import * as Graph from "./Graph.js"
+import { MetadataProvider } from "./MetadataProvider.js"
+import * as Namespace from "./Namespace.js"
+import * as Pathspec from "./Pathspec.js"
+import type { ArtifactRecord, MetadataRecord } from "./Records.js"
+import { attemptTag } from "./Records.js"
+import type { PyValue } from "./PyValue.js"
+import { ensureInNamespace, orNotFound, validateAttempt } from "./internal/lookup.js"
+import { ArtifactObject, newestFirst, TaskObject } from "./internal/model.js"
+import { foreachIndex, truthy } from "./internal/values.js"
+
+/**
+ * A task: its path, its record, the attempt asked for (if any), and its namespace.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Task = TaskObject
+
+/**
+ * A task by pathspec `Flow/RunID/StepName/TaskID`, optionally at one attempt (0–5; an attempt that never
+ * ran is accepted and shows nothing, as in Python). Python: `Task(pathspec, attempt=N)`.
+ *
+ * @since 0.1.0
+ * @category lookup
+ */
+export const get = Effect.fn("Task.get")(function*(pathspec: string, options: { readonly attempt?: unknown } = {}) {
+  const attempt = yield* validateAttempt(options.attempt)
+  const path = yield* Pathspec.parse("Task", pathspec)
+  const md = yield* MetadataProvider
+  const namespace = yield* Namespace.get
+  const record = yield* md.getTask(path).pipe(orNotFound("Task", pathspec, attempt))
+  yield* ensureInNamespace(namespace, pathspec, record)
+  return new TaskObject({ path, record, namespace, attempt })
+})
+
+/**
+ * The same task at another attempt (`undefined` = latest).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const atAttempt = (task: Task, attempt: number | undefined): Task => new TaskObject({ ...task, attempt })
+
+/**
+ * One metadata entry. Python: `Metadata(name, value, created_at, type, task)`; `createdAt` is epoch ms.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Metadata {
+  readonly name: string
+  readonly value: unknown
+  readonly createdAt: number
+  readonly type: string
+}
+
+/**
+ * The metadata records of one attempt: those tagged `attempt_id:N`, or, when some record has no such tag
+ * (Metaflow < 2.4, `_parameters`), those written between the start of attempt N and of attempt N+1.
+ *
+ * @since 0.1.0
+ * @category attempts
+ */
+export const recordsOfAttempt = (records: ReadonlyArray<MetadataRecord>, attempt: number): ReadonlyArray<MetadataRecord> => {
+  const starts = new Map<number, number>()
+  let allTagged = true
+  const tagged: Array<MetadataRecord> = []
+  for (const r of records) {
+    if (r.fieldName === "attempt") starts.set(Number(r.value), r.tsEpoch)
+    const n = attemptTag(r)
+    if (n === undefined) allTagged = false
+    else if (n === attempt) tagged.push(r)
+  }
+  if (allTagged) return tagged
+  const start = starts.get(attempt)
+  if (start === undefined) return []
+  const end = starts.get(attempt + 1) ?? 32503680000000
+  return records.filter((r) => r.tsEpoch >= start && r.tsEpoch < end)
+}
+
+const toMetadata = (r: MetadataRecord): Metadata => ({ name: r.fieldName, value: r.value, createdAt: r.tsEpoch, type: r.type })
+
+/**
+ * Metadata of the task: of all attempts, or of the chosen one. A task cloned by `resume` also gets the
+ * latest value of every name its origin task has and it lacks (so it has `ds-root` and the rest).
+ * Python: `task.metadata`.
+ *
+ * @since 0.1.0
+ * @category metadata
+ */
+export const metadata = (task: Task): Effect.Effect<ReadonlyArray<Metadata>, Artifact.ReadError, MetadataProvider> =>
+  Effect.gen(function*() {
+    const md = yield* MetadataProvider
+    const all = yield* md.listMetadata(task.path)
+    const own = (task.attempt === undefined ? all : recordsOfAttempt(all, task.attempt)).map(toMetadata)
+    const originRun = own.find((m) => m.name === "origin-run-id")?.value
+    const originTask = own.find((m) => m.name === "origin-task-id")?.value
+    if (typeof originTask !== "string" || originTask === "" || typeof originRun !== "string") return own
+    const originPath = yield* Pathspec.parse("Task", `${task.path.flow}/${originRun}/${task.path.step}/${originTask}`)
+    const inherited = yield* metadata(new TaskObject({ ...task, path: originPath, namespace: null, attempt: undefined }))
+    const latest = new Map<string, Metadata>()
+    for (const m of [...inherited].sort((a, b) => a.createdAt - b.createdAt)) latest.set(m.name, m)
+    const present = new Set(own.map((m) => m.name))
+    return [...own, ...[...latest.values()].filter((m) => !present.has(m.name))]
+  })
+
+/**
+ * Metadata as name → value, the latest value (by `createdAt`) of each name. Python: `task.metadata_dict`.
+ *
+ * @since 0.1.0
+ * @category metadata
+ */
+export const metadataDict = Effect.fn("Task.metadataDict")(function*(task: Task) {
+  const entries = yield* metadata(task)
+  const dict: Record<string, unknown> = {}
+  for (const m of [...entries].sort((a, b) => a.createdAt - b.createdAt)) dict[m.name] = m.value
+  return dict
+})
+
+/**
+ * The explicit attempt, else the latest started one (`attempt` metadata; 0 without it). Python:
+ * `task.current_attempt`.
+ *
+ * @since 0.1.0
+ * @category attempts
+ */
+export const currentAttempt = Effect.fn("Task.currentAttempt")(function*(task: Task) {
+  if (task.attempt !== undefined) return task.attempt
+  const dict = yield* metadataDict(task)
+  const n = Number(dict["attempt"] ?? 0)
+  return Number.isInteger(n) ? n : 0
+})
+
+/**
+ * Keeps, for each task, only the records of its highest attempt: the latest attempt that registered
+ * artifacts, which is the latest done attempt (artifacts are registered when an attempt is marked done).
+ *
+ * @since 0.1.0
+ * @category attempts
+ */
+export const latestAttemptOnly = (records: Iterable<ArtifactRecord>): Array<ArtifactRecord> => {
+  const latest = new Map<string, number>()
+  const all = [...records]
+  for (const r of all) {
+    const key = `${r.runId}/${r.stepName}/${r.taskId}`
+    const seen = latest.get(key)
+    if (seen === undefined || r.attemptId > seen) latest.set(key, r.attemptId)
+  }
+  return all.filter((r) => latest.get(`${r.runId}/${r.stepName}/${r.taskId}`) === r.attemptId)
+}
+
+/**
+ * Artifact records of the task's selected attempt (explicit, else the latest done), private ones included.
+ *
+ * @since 0.1.0
+ * @category artifacts
+ */
+export const artifactRecords = (task: Task) =>
+  Effect.flatMap(MetadataProvider, (md) =>
+    md.listArtifacts(task.path, task.attempt).pipe(
+      Stream.runCollect,
+      Effect.map((c) => task.attempt === undefined ? latestAttemptOnly(c) : Chunk.toArray(c))
+    ))
+
+const artifactObject = (task: Task, record: ArtifactRecord) =>
+  new ArtifactObject({ path: { ...task.path, artifact: record.name }, record, namespace: task.namespace, attempt: task.attempt })
+
+/**
+ * Public artifacts (names not starting with `_`) of the selected attempt, newest first. Python: `iter(task)`.
+ *
+ * @since 0.1.0
+ * @category artifacts
+ */
+export const artifacts = (task: Task) =>
+  Stream.unwrap(Effect.map(artifactRecords(task), (records) =>
+    Stream.fromIterable(
+      newestFirst(records.filter((r) => !r.name.startsWith("_")), (r) => r.tsEpoch, (r) => r.name).map((r) => artifactObject(task, r))
+    )))
+
+/**
+ * An artifact by name, private ones included, of the selected attempt. Python: `task[name]`.
+ *
+ * @since 0.1.0
+ * @category artifacts
+ */
+export const artifact = Effect.fn("Task.artifact")(function*(task: Task, name: string) {
+  const pathspec = `${task.pathspec}/${name}`
+  yield* Pathspec.parse("DataArtifact", pathspec)
+  const records = yield* artifactRecords(task)
+  const record = yield* Effect.succeed(Option.fromNullable(records.find((r) => r.name === name))).pipe(
+    orNotFound("DataArtifact", pathspec, task.attempt)
+  )
+  yield* ensureInNamespace(task.namespace, pathspec, record)
+  return artifactObject(task, record)
+})
+
+/**
+ * Whether the selected attempt has an artifact of that name, private ones included. Python: `name in task`.
+ *
+ * @since 0.1.0
+ * @category artifacts
+ */
+export const hasArtifact = Effect.fn("Task.hasArtifact")(function*(task: Task, name: string) {
+  const records = yield* artifactRecords(task)
+  return records.some((r) => r.name === name)
+})
+
+/** The value of a system artifact of the selected attempt, or none when the attempt lacks it. */
+const systemValue = (task: Task, name: string) =>
+  Effect.gen(function*() {
+    const records = yield* artifactRecords(task)
+    const record = records.find((r) => r.name === name)
+    if (record === undefined) return Option.none<PyValue>()
+    return Option.some(yield* Artifact.value(artifactObject(task, record)))
+  })
+
+/**
+ * Whether the selected attempt succeeded (`_success`); false when it has no artifacts. Python:
+ * `task.successful`.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export const successful = Effect.fn("Task.successful")(function*(task: Task) {
+  return Option.match(yield* systemValue(task, "_success"), { onNone: () => false, onSome: truthy })
+})
+
+/**
+ * Whether the selected attempt finished (`_task_ok`): true for success and for `@catch`-handled
+ * failures, false for a failed attempt. Python: `task.finished`.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export const finished = Effect.fn("Task.finished")(function*(task: Task) {
+  return Option.match(yield* systemValue(task, "_task_ok"), { onNone: () => false, onSome: truthy })
+})
+
+/**
+ * When the selected attempt was marked done (set for failed attempts too). Python: `task.finished_at`.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export const finishedAt = Effect.fn("Task.finishedAt")(function*(task: Task) {
+  const records = yield* artifactRecords(task)
+  const ok = records.find((r) => r.name === "_task_ok")
+  return ok === undefined ? Option.none<Date>() : Option.some(new Date(ok.tsEpoch))
+})
+
+/**
+ * The exception of a failed attempt (`_exception`: a `MetaflowExceptionWrapper` object), none on success
+ * and under `@catch`. Python: `task.exception`.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export const exception = Effect.fn("Task.exception")(function*(task: Task) {
+  return Option.filter(yield* systemValue(task, "_exception"), (v) => v !== null)
+})
+
+/**
+ * The foreach index of the task (the last frame of `_foreach_stack`). Python: `task.index`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const index = Effect.fn("Task.index")(function*(task: Task) {
+  return Option.flatMap(yield* systemValue(task, "_foreach_stack"), (v) => Option.fromNullable(foreachIndex(v)))
+})
+
+/**
+ * The runtime that ran the task (`dev`, `argo-workflows`, ...), from its `runtime:` tag. Python:
+ * `task.runtime_name`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const runtimeName = (task: Task): Option.Option<string> => {
+  const tag = [...task.record.systemTags, ...task.record.tags].find((t) => t.startsWith("runtime:"))
+  return tag === undefined ? Option.none() : Option.some(tag.split(":")[1]!)
+}
+
+/**
+ * Values of the public artifacts of the selected attempt, by name. Python: `task.data`.
+ *
+ * @since 0.1.0
+ * @category artifacts
+ */
+export const data = Effect.fn("Task.data")(function*(task: Task) {
+  const all = yield* artifacts(task).pipe(Stream.runCollect)
+  const values = yield* Effect.forEach(all, (a) => Effect.map(Artifact.value(a), (v) => [a.path.artifact, v] as const), {
+    concurrency: 8
+  })
+  return new Map(values)
+})
+
+/**
+ * The task's code package, when its metadata names one. Python: `task.code`.
+ *
+ * @since 0.1.0
+ * @category code
+ */
+export const code = Effect.fn("Task.code")(function*(task: Task) {
+  const dict = yield* metadataDict(task)
+  const pkg = dict["code-package"]
+  if (typeof pkg !== "string") return Option.none<Code.CodePackage>()
+  return Option.some(yield* Code.fromMetadata(task.path.flow, pkg))
+})
+
+/**
+ * The task's environment: `"Local environment"` for local ones (as Python), the package's environment
+ * info otherwise; none without a code package. Python: `task.environment_info`.
+ *
+ * @since 0.1.0
+ * @category code
+ */
+export const environmentInfo = Effect.fn("Task.environmentInfo")(function*(task: Task) {
+  const pkg = yield* code(task)
+  if (Option.isNone(pkg)) return Option.none<unknown>()
+  const info = yield* Code.info(pkg.value)
+  const type = (info as Record<string, unknown>)["environment_type"]
+  return Option.some<unknown>(type === "local" || type === "uv" || type === undefined ? "Local environment" : {})
+})
+
+/**
+ * The origin task of a task cloned by `resume`; none for every other task. Python: `task.origin_pathspec`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const originPathspec = Effect.fn("Task.originPathspec")(function*(task: Task) {
+  const own = yield* Effect.flatMap(MetadataProvider, (md) => md.listMetadata(task.path))
+  const originTask = own.find((m) => m.fieldName === "origin-task-id")?.value
+  const originRun = own.find((m) => m.fieldName === "origin-run-id")?.value
+  if (typeof originTask !== "string" || typeof originRun !== "string" || originRun === "None") return Option.none<string>()
+  return Option.some(`${task.path.flow}/${originRun}/${task.path.step}/${originTask}`)
+})
+
+/**
+ * The flow graph recorded with the task (`_graph_info` of the selected attempt).
+ *
+ * @since 0.1.0
+ * @category graph
+ */
+export const graph = (task: Task) =>
+  Effect.flatMap(systemValue(task, "_graph_info"), (v) => {
+    const g = Option.isSome(v) ? Graph.fromValue(v.value) : undefined
+    return g === undefined
+      ? Effect.fail(new Graph.GraphUnavailable({ pathspec: task.pathspec, reason: "no _graph_info artifact" }))
+      : Effect.succeed(g)
+  })
+
+const neighbourPathspecs = (task: Task, direction: "parents" | "children") =>
+  Effect.gen(function*() {
+    const g = yield* graph(task)
+    const step = task.path.step
+    if (direction === "parents" ? step === g.startStep : step === g.endStep) return [] as Array<string>
+    const dict = yield* metadataDict(task)
+    const cur = typeof dict["foreach-execution-path"] === "string" ? dict["foreach-execution-path"] as string : undefined
+    const steps = direction === "parents" ? Graph.parentsOf(g, step) : g.steps.get(step)?.next ?? []
+    const selector = direction === "parents" ? Graph.parentSelector(g, step, cur) : Graph.childSelector(g, step, cur)
+    const md = yield* MetadataProvider
+    const perStep = yield* Effect.forEach(steps, (name) =>
+      Effect.gen(function*() {
+        const stepPath = { ...task.path, step: name }
+        const records = yield* md.listTasks(stepPath).pipe(Stream.runCollect)
+        const chosen = yield* Effect.filter(records, (r) => {
+          if (selector._tag === "All") return Effect.succeed(true)
+          return Effect.map(md.listMetadata({ ...stepPath, task: r.taskId }), (ms) =>
+            ms.some((m) => m.fieldName === "foreach-execution-path" && typeof m.value === "string" && Graph.selects(selector, m.value)))
+        }, { concurrency: 16 })
+        return chosen.map((r) => `${task.path.flow}/${task.path.run}/${name}/${r.taskId}`)
+      }), { concurrency: 4 })
+    return perStep.flat()
+  })
+
+/**
+ * Pathspecs of the tasks that ran just before this one (Python: `task.parent_task_pathspecs`), matching
+ * whole foreach entries (see `Graph.selects`).
+ *
+ * @since 0.1.0
+ * @category graph
+ */
+export const parentTaskPathspecs = Effect.fn("Task.parentTaskPathspecs")(function*(task: Task) {
+  return yield* neighbourPathspecs(task, "parents")
+})
+
+/**
+ * Pathspecs of the tasks that ran just after this one. Python: `task.child_task_pathspecs`.
+ *
+ * @since 0.1.0
+ * @category graph
+ */
+export const childTaskPathspecs = Effect.fn("Task.childTaskPathspecs")(function*(task: Task) {
+  return yield* neighbourPathspecs(task, "children")
+})
+
+/**
+ * When the task was created.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const createdAt = (task: Task): Date => new Date(task.record.tsEpoch)
