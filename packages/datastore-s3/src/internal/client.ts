@@ -1,0 +1,286 @@
+/**
+ * The S3 transport: signed GET/HEAD through `HttpClient`, status classification, bounded retries with
+ * exponential backoff, idle timeouts, and resumable streaming (Range + If-Match) after a broken body.
+ *
+ * @internal
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import type * as Credentials from "../Credentials.js"
+import { type Addressing, objectUrl } from "./location.js"
+import { sign } from "./sign.js"
+
+/** A failed S3 operation; `transient` ones are retried. Mapped to `Errors.BackendError` at the edge. */
+export class S3Failure extends Data.TaggedError("S3Failure")<{
+  readonly transient: boolean
+  readonly reason: string
+  readonly status?: number
+  readonly code?: string
+  readonly cause?: unknown
+}> {}
+
+/** Settings of the transport. */
+export interface TransportConfig {
+  readonly addressing: Addressing
+  /** Retries after the first attempt. */
+  readonly retries: number
+  readonly retryBase: Duration.Duration
+  readonly retryCap: Duration.Duration
+  /** Time to response headers, and longest pause between body chunks. */
+  readonly timeout: Duration.Duration
+  /** Bounds concurrent requests (one permit per request while its body is read). */
+  readonly semaphore: Effect.Semaphore
+}
+
+/** A successful GET: the body and the response headers. */
+export interface Got {
+  readonly bytes: Uint8Array
+  readonly headers: Readonly<Record<string, string>>
+}
+
+const TRANSIENT_CODES = new Set(["SlowDown", "RequestTimeout", "InternalError", "ServiceUnavailable", "Throttling"])
+
+const transient = (reason: string, cause?: unknown): S3Failure =>
+  new S3Failure({ transient: true, reason, ...(cause === undefined ? {} : { cause }) })
+
+const fromHttpError = (e: HttpClientError.HttpClientError): S3Failure =>
+  e._tag === "RequestError"
+    ? new S3Failure({ transient: e.reason === "Transport", reason: `request failed: ${e.message}`, cause: e })
+    : transient(`reading the response failed: ${e.message}`, e)
+
+const contentLength = (headers: Readonly<Record<string, string>>): number | undefined => {
+  const v = headers["content-length"]
+  if (v === undefined || !/^\d+$/.test(v)) return undefined
+  return Number(v)
+}
+
+/** Reads a small error body (XML) and extracts `<Code>` and `<Message>`; never fails. */
+const errorDetails = (res: HttpClientResponse.HttpClientResponse, timeout: Duration.Duration) =>
+  res.text.pipe(
+    Effect.timeout(timeout),
+    Effect.map((xml) => ({
+      code: /<Code>([^<]*)<\/Code>/.exec(xml)?.[1],
+      message: /<Message>([^<]*)<\/Message>/.exec(xml)?.[1]
+    })),
+    Effect.orElseSucceed(() => ({ code: undefined, message: undefined }))
+  )
+
+/** The failure for an unexpected status (403, 5xx, ...). */
+export const statusFailure = (
+  res: HttpClientResponse.HttpClientResponse,
+  timeout: Duration.Duration
+): Effect.Effect<never, S3Failure> =>
+  Effect.flatMap(errorDetails(res, timeout), ({ code, message }) => {
+    const status = res.status
+    const isTransient = status >= 500 || status === 429 || status === 408 ||
+      (code !== undefined && TRANSIENT_CODES.has(code))
+    const what = status === 403 ? "access denied" : status >= 500 ? "server error" : "unexpected status"
+    const detail = code === undefined ? "" : `: ${code}${message === undefined ? "" : ` (${message})`}`
+    return Effect.fail(
+      new S3Failure({ transient: isTransient, reason: `${what}${detail}`, status, ...(code === undefined ? {} : { code }) })
+    )
+  })
+
+/** Bounded exponential backoff with jitter, retrying transient failures only. */
+export const retryPolicy = (cfg: TransportConfig): Schedule.Schedule<unknown, S3Failure> =>
+  Schedule.exponential(cfg.retryBase, 2).pipe(
+    Schedule.union(Schedule.spaced(cfg.retryCap)),
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(cfg.retries)),
+    Schedule.whileInput((e: S3Failure) => e.transient)
+  )
+
+/** Collects a body into one array, failing (transiently) on a stalled or short body. */
+const collect = (
+  res: HttpClientResponse.HttpClientResponse,
+  timeout: Duration.Duration
+): Effect.Effect<Uint8Array, S3Failure> => {
+  const expected = contentLength(res.headers)
+  const body = res.stream.pipe(
+    Stream.mapError(fromHttpError),
+    Stream.timeoutFail(() => transient("timed out reading the body"), timeout)
+  )
+  const check = (n: number) =>
+    expected !== undefined && n !== expected
+      ? Effect.fail(transient(`truncated body: got ${n} of ${expected} bytes`))
+      : Effect.void
+  if (expected !== undefined) {
+    return Effect.suspend(() => {
+      const out = new Uint8Array(expected)
+      let n = 0
+      return body.pipe(
+        Stream.runForEach((chunk) =>
+          n + chunk.length > expected
+            ? Effect.fail(new S3Failure({ transient: true, reason: `body longer than content-length ${expected}` }))
+            : Effect.sync(() => {
+              out.set(chunk, n)
+              n += chunk.length
+            })
+        ),
+        Effect.zipRight(Effect.suspend(() => check(n))),
+        Effect.as(out)
+      )
+    })
+  }
+  return Effect.map(Stream.runCollect(body), (chunks) => {
+    let size = 0
+    for (const c of chunks) size += c.length
+    const out = new Uint8Array(size)
+    let n = 0
+    for (const c of chunks) {
+      out.set(c, n)
+      n += c.length
+    }
+    return out
+  })
+}
+
+/** The transport's operations. */
+export interface Transport {
+  /** GET; `None` on 404. `range` is an HTTP `Range` value. */
+  readonly get: (bucket: string, key: string, range?: string) => Effect.Effect<Option.Option<Got>, S3Failure>
+  /** HEAD; `None` on 404, else the content length. */
+  readonly head: (bucket: string, key: string) => Effect.Effect<Option.Option<number>, S3Failure>
+  /** GET as a stream in bounded memory, resuming after a broken body; 404 fails with status 404. */
+  readonly stream: (bucket: string, key: string) => Stream.Stream<Uint8Array, S3Failure>
+}
+
+/** Builds the transport over an `HttpClient` and a credentials service. */
+export const makeTransport = (
+  cfg: TransportConfig,
+  httpClient: HttpClient.HttpClient,
+  credentials: Credentials.Service
+): Transport => {
+  const http = HttpClient.withScope(httpClient)
+  const policy = retryPolicy(cfg)
+  const timeoutFailure = () => transient(`no response within ${Duration.format(cfg.timeout)}`)
+
+  const send = (
+    method: "GET" | "HEAD",
+    bucket: string,
+    key: string,
+    headers: Record<string, string>
+  ): Effect.Effect<HttpClientResponse.HttpClientResponse, S3Failure, Scope.Scope> =>
+    Effect.gen(function*() {
+      const creds = yield* Effect.mapError(credentials.get, (e) =>
+        new S3Failure({ transient: false, reason: e.message, cause: e }))
+      const url = objectUrl(cfg.addressing, bucket, key)
+      const signed = yield* Effect.mapError(
+        sign({
+          method,
+          url,
+          headers,
+          region: cfg.addressing.region,
+          credentials: {
+            accessKeyId: creds.accessKeyId,
+            secretAccessKey: Redacted.value(creds.secretAccessKey),
+            sessionToken: creds.sessionToken === undefined ? undefined : Redacted.value(creds.sessionToken)
+          }
+        }),
+        (cause) => new S3Failure({ transient: false, reason: "could not sign the request", cause })
+      )
+      const request = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(signed))
+      return yield* http.execute(request).pipe(
+        Effect.mapError(fromHttpError),
+        Effect.timeoutFail({ duration: cfg.timeout, onTimeout: timeoutFailure })
+      )
+    })
+
+  const withPolicy = <A>(attempt: Effect.Effect<A, S3Failure, Scope.Scope>) =>
+    Effect.scoped(attempt).pipe(cfg.semaphore.withPermits(1), Effect.retry(policy))
+
+  const notFound = (res: HttpClientResponse.HttpClientResponse) =>
+    Effect.flatMap(errorDetails(res, cfg.timeout), ({ code }) =>
+      code === "NoSuchBucket"
+        ? Effect.fail(new S3Failure({ transient: false, reason: "the bucket does not exist", status: 404, code }))
+        : Effect.succeed(Option.none()))
+
+  const get = (bucket: string, key: string, range?: string) =>
+    withPolicy(Effect.gen(function*() {
+      const res = yield* send("GET", bucket, key, range === undefined ? {} : { range })
+      if (res.status === 200 || res.status === 206) {
+        const bytes = yield* collect(res, cfg.timeout)
+        return Option.some<Got>({ bytes, headers: res.headers })
+      }
+      if (res.status === 404) return yield* notFound(res)
+      if (res.status === 416 && range !== undefined) {
+        return Option.some<Got>({ bytes: new Uint8Array(0), headers: res.headers })
+      }
+      return yield* statusFailure(res, cfg.timeout)
+    }))
+
+  const head = (bucket: string, key: string) =>
+    withPolicy(Effect.gen(function*() {
+      const res = yield* send("HEAD", bucket, key, {})
+      if (res.status === 200) {
+        const n = contentLength(res.headers)
+        if (n === undefined) {
+          return yield* Effect.fail(new S3Failure({ transient: true, reason: "HEAD without content-length" }))
+        }
+        return Option.some(n)
+      }
+      if (res.status === 404) return Option.none()
+      return yield* statusFailure(res, cfg.timeout)
+    }))
+
+  const stream = (bucket: string, key: string): Stream.Stream<Uint8Array, S3Failure> =>
+    Stream.unwrap(Effect.gen(function*() {
+      const received = yield* Ref.make(0)
+      const identity = yield* Ref.make<{ readonly etag?: string; readonly total?: number }>({})
+      // One request from the current offset; re-run by Stream.retry, so a broken body resumes.
+      const segment = Stream.unwrapScoped(Effect.gen(function*() {
+        const offset = yield* Ref.get(received)
+        const known = yield* Ref.get(identity)
+        if (known.total !== undefined && offset >= known.total) return Stream.empty
+        yield* Effect.acquireRelease(cfg.semaphore.take(1), () => cfg.semaphore.release(1))
+        const headers: Record<string, string> = offset === 0 ? {} : { range: `bytes=${offset}-` }
+        if (offset > 0 && known.etag !== undefined) headers["if-match"] = known.etag
+        const res = yield* send("GET", bucket, key, headers)
+        if (res.status === 404) {
+          return yield* Effect.fail(new S3Failure({ transient: false, reason: "object does not exist", status: 404 }))
+        }
+        if (res.status === 412) {
+          return yield* Effect.fail(
+            new S3Failure({ transient: false, reason: "object changed while it was streamed", status: 412 })
+          )
+        }
+        if (!(offset === 0 ? res.status === 200 : res.status === 206)) return yield* statusFailure(res, cfg.timeout)
+        if (offset > 0 && !(res.headers["content-range"] ?? "").startsWith(`bytes ${offset}-`)) {
+          return yield* Effect.fail(
+            new S3Failure({ transient: false, reason: `unexpected content-range '${res.headers["content-range"]}'` })
+          )
+        }
+        if (offset === 0) {
+          const total = contentLength(res.headers)
+          const etag = res.headers["etag"]
+          yield* Ref.set(identity, { ...(etag === undefined ? {} : { etag }), ...(total === undefined ? {} : { total }) })
+        }
+        const complete = Effect.flatMap(Effect.all([Ref.get(received), Ref.get(identity)]), ([n, { total }]) =>
+          total !== undefined && n < total
+            ? Effect.fail(transient(`truncated body: got ${n} of ${total} bytes`))
+            : total !== undefined && n > total
+            ? Effect.fail(new S3Failure({ transient: false, reason: `body longer than content-length ${total}` }))
+            : Effect.void)
+        return res.stream.pipe(
+          Stream.mapError(fromHttpError),
+          Stream.timeoutFail(() => transient("timed out reading the body"), cfg.timeout),
+          Stream.tap((chunk) => Ref.update(received, (n) => n + chunk.length)),
+          Stream.concat(Stream.drain(Stream.fromEffect(complete)))
+        )
+      }))
+      return Stream.retry(segment, policy)
+    }))
+
+  return { get, head, stream }
+}
