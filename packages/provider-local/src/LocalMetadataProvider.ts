@@ -188,8 +188,8 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
       if (!isWithin(path, realBase, realMeta)) {
         return yield* new Errors.PathOutsideRoot({ root: base, path: metaDir })
       }
-      const suffix = (yield* Random.nextInt).toString(36).replace("-", "")
-      const tmp = path.join(realMeta, `tmp${suffix}${Date.now().toString(36)}`)
+      const suffix = (yield* Effect.all([Random.nextInt, Random.nextInt])).map((n) => Math.abs(n).toString(36)).join("")
+      const tmp = path.join(realMeta, `tmp${suffix}`)
       const target = path.join(realMeta, "_self.json")
       yield* fs.writeFileString(tmp, pythonJson(record), { flag: "wx" }).pipe(
         Effect.zipRight(fs.rename(tmp, target)),
