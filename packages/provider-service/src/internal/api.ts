@@ -1,0 +1,316 @@
+/**
+ * Wire handling for the metadata service: URLs, one HTTP attempt with a timeout, retries of transient
+ * failures, JSON bodies sent as `text/plain`, `404` on single objects, and cursor pagination with
+ * detection of services that do not paginate.
+ *
+ * @internal
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
+import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import { Errors } from "@metaflow-client/core"
+import * as Auth from "../Auth.js"
+import type { Observer } from "../Observe.js"
+
+/** How listings are requested: detect from `X-Limit`, always page, or never page (pre-pagination services). */
+export type Pagination = "auto" | "always" | "never"
+
+/** Everything a request needs. */
+export interface Api {
+  readonly baseUrl: string
+  readonly client: HttpClient.HttpClient
+  readonly auth: Auth.Auth
+  readonly timeout: Duration.Duration
+  readonly retries: number
+  readonly retryDelay: Duration.Duration
+  readonly retryMaxDelay: Duration.Duration
+  readonly pageSize: number
+  readonly pagination: Pagination
+  readonly onRequest: Observer | undefined
+  /** What the service turned out to do with `_limit` ("unknown" until the first paginated listing answers). */
+  readonly mode: { current: "unknown" | "paged" | "plain" }
+}
+
+/** Query parameters. */
+export type Params = Readonly<Record<string, string>>
+
+/** A complete answer: status, lower-case headers, body text. */
+export interface Reply {
+  readonly url: string
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly text: string
+}
+
+/** A failure worth another try (transport error, timeout, 5xx, truncated body). */
+export class Retryable extends Data.TaggedError("Retryable")<{ readonly error: Errors.BackendError }> {}
+
+/** `base/seg/seg?query`; segments are percent-encoded (plain ids are unchanged, as Python sends them). */
+export const urlOf = (api: Api, segments: ReadonlyArray<string>, params?: Params): string => {
+  const path = "/" + segments.map(encodeURIComponent).join("/")
+  const query = params === undefined ? "" : new URLSearchParams(params as Record<string, string>).toString()
+  return api.baseUrl + path + (query === "" ? "" : `?${query}`)
+}
+
+const pathOf = (segments: ReadonlyArray<string>): string => "/" + segments.join("/")
+
+/** The service's own words for an error body: a JSON string, `{detail}`/`{title}`, or the text. */
+export const messageOf = (text: string): string => {
+  let out = text
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (typeof parsed === "string") out = parsed
+    else if (parsed !== null && typeof parsed === "object") {
+      const o = parsed as Record<string, unknown>
+      const m = o["detail"] ?? o["message"] ?? o["title"]
+      if (typeof m === "string") out = m
+    }
+  } catch {
+    // plain text
+  }
+  out = out.trim()
+  return out.length > 300 ? `${out.slice(0, 300)}…` : out
+}
+
+const causeText = (u: unknown): string => {
+  if (u instanceof Error) {
+    const inner = (u as { cause?: unknown }).cause
+    return inner instanceof Error ? `${u.message} (${inner.message})` : u.message
+  }
+  return String(u)
+}
+
+/**
+ * One HTTP attempt: headers from the auth step, the request, the whole body, all within the timeout.
+ * Transport errors, timeouts and body errors fail with `Retryable`; any status is returned as a reply.
+ */
+const attemptOnce = (
+  api: Api,
+  method: "GET" | "PATCH",
+  segments: ReadonlyArray<string>,
+  params: Params | undefined,
+  body: unknown,
+  attempt: number
+): Effect.Effect<Reply, Retryable | Errors.BackendError> => {
+  const url = urlOf(api, segments, params)
+  let status: number | undefined
+  const started = Date.now()
+  const run = Effect.gen(function*() {
+    const headers = yield* api.auth.headers
+    let request = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(Auth.reveal(headers)))
+    if (body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, body)
+    const response = yield* api.client.execute(request).pipe(
+      Effect.mapError((e) =>
+        new Retryable({ error: new Errors.BackendError({ target: url, reason: `request failed: ${causeText(e.cause ?? e)}`, cause: e }) })
+      )
+    )
+    status = response.status
+    const text = yield* response.text.pipe(
+      Effect.mapError((e) =>
+        new Retryable({
+          error: new Errors.BackendError({ target: url, status: response.status, reason: `reading the body failed: ${causeText(e.cause ?? e)}`, cause: e })
+        })
+      )
+    )
+    return { url, status: response.status, headers: response.headers, text } satisfies Reply
+  })
+  return run.pipe(
+    Effect.timeoutFail({
+      duration: api.timeout,
+      onTimeout: () =>
+        new Retryable({
+          error: new Errors.BackendError({
+            target: url,
+            reason: `no complete answer within ${Duration.format(api.timeout)}`,
+            ...(status === undefined ? {} : { status })
+          })
+        })
+    }),
+    Effect.onExit((exit) =>
+      Effect.sync(() => {
+        if (api.onRequest === undefined) return
+        const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+        const error = failure === undefined
+          ? (Exit.isFailure(exit) ? "interrupted or defect" : undefined)
+          : (failure._tag === "Retryable" ? failure.error : failure).reason
+        api.onRequest({
+          method,
+          url,
+          path: pathOf(segments),
+          status,
+          attempt,
+          durationMs: Date.now() - started,
+          ...(error === undefined ? {} : { error })
+        })
+      })
+    )
+  )
+}
+
+/** The retry schedule of transient failures: bounded, exponential, jittered, capped. */
+export const retrySchedule = (api: Api) =>
+  Schedule.exponential(api.retryDelay, 2).pipe(
+    Schedule.modifyDelay((d) => Duration.min(d, api.retryMaxDelay)),
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(api.retries))
+  )
+
+/**
+ * A request with retries: transient failures and `5xx`/`429` answers are retried on the schedule, a
+ * `401` too when the auth step can refresh, and a 2xx body that is not JSON (a truncated answer) when
+ * `json` is set. Other answers are returned for the caller to interpret.
+ */
+export const send = (
+  api: Api,
+  method: "GET" | "PATCH",
+  segments: ReadonlyArray<string>,
+  options: { readonly params?: Params; readonly body?: unknown; readonly json: boolean; readonly retry?: boolean }
+): Effect.Effect<JsonReply, Errors.BackendError> =>
+  Effect.suspend(() => {
+    const retry = options.retry !== false
+    let attempt = 0
+    return Effect.suspend(() => attemptOnce(api, method, segments, options.params, options.body, ++attempt)).pipe(
+      Effect.flatMap((reply): Effect.Effect<JsonReply, Retryable> => {
+        if (retry && (reply.status >= 500 || reply.status === 429)) {
+          return Effect.fail(new Retryable({ error: statusError(reply) }))
+        }
+        if (retry && reply.status === 401 && api.auth.invalidate !== undefined) {
+          return Effect.zipRight(api.auth.invalidate, Effect.fail(new Retryable({ error: statusError(reply) })))
+        }
+        if (options.json && reply.status >= 200 && reply.status < 300) {
+          return Either.match(parseJson(reply), {
+            onLeft: (error) => Effect.fail(new Retryable({ error })),
+            onRight: (json) => Effect.succeed({ ...reply, json })
+          })
+        }
+        return Effect.succeed(reply)
+      }),
+      Effect.retry({ schedule: retry ? retrySchedule(api) : Schedule.stop, while: (e) => e._tag === "Retryable" }),
+      Effect.catchTag("Retryable", (e) => Effect.fail(e.error))
+    )
+  })
+
+/** A reply whose 2xx body was parsed as JSON (when asked for). */
+export interface JsonReply extends Reply {
+  readonly json?: unknown
+}
+
+/** A `BackendError` for an unexpected status, with the service's message. */
+export const statusError = (reply: Reply): Errors.BackendError =>
+  new Errors.BackendError({
+    target: reply.url,
+    status: reply.status,
+    reason: `unexpected answer: ${messageOf(reply.text) || "(empty body)"}`
+  })
+
+/** Parses a JSON body regardless of its `text/plain` content type. */
+export const parseJson = (reply: Reply): Either.Either<unknown, Errors.BackendError> => {
+  try {
+    return Either.right(JSON.parse(reply.text) as unknown)
+  } catch (e) {
+    return Either.left(
+      new Errors.BackendError({
+        target: reply.url,
+        status: reply.status,
+        reason: `body is not JSON (${causeText(e)}): ${reply.text.slice(0, 120)}`
+      })
+    )
+  }
+}
+
+/**
+ * A GET whose 2xx body must be JSON. `404` is `Option.none()`; other non-2xx statuses fail.
+ */
+export const getJson = (
+  api: Api,
+  segments: ReadonlyArray<string>,
+  params?: Params
+): Effect.Effect<Option.Option<{ readonly reply: Reply; readonly json: unknown }>, Errors.BackendError> =>
+  send(api, "GET", segments, params === undefined ? { json: true } : { params, json: true }).pipe(
+    Effect.flatMap((reply) => {
+      if (reply.status === 404) return Effect.succeed(Option.none())
+      if (reply.status < 200 || reply.status >= 300) return Effect.fail(statusError(reply))
+      return Effect.succeed(Option.some({ reply, json: reply.json }))
+    })
+  )
+
+/** Decodes one record; `source` names the URL in `CorruptRecord`. */
+export type Decoder<A> = (input: unknown, source: string) => Either.Either<A, Errors.CorruptRecord>
+
+/** One object, `Option.none()` on `404`. */
+export const getObject = <A>(
+  api: Api,
+  segments: ReadonlyArray<string>,
+  decode: Decoder<A>
+): Effect.Effect<Option.Option<A>, Errors.BackendError | Errors.CorruptRecord> =>
+  Effect.flatMap(getJson(api, segments), (found) =>
+    Option.match(found, {
+      onNone: () => Effect.succeed(Option.none()),
+      onSome: ({ json, reply }) => Effect.map(decode(json, reply.url), Option.some)
+    }))
+
+const decodeRows = <A>(json: unknown, url: string, decode: Decoder<A>): Either.Either<Chunk.Chunk<A>, Errors.CorruptRecord> => {
+  if (!Array.isArray(json)) return Either.left(new Errors.CorruptRecord({ path: url, reason: "expected a JSON array" }))
+  const out: Array<A> = []
+  for (const row of json) {
+    const r = decode(row, url)
+    if (Either.isLeft(r)) return Either.left(r.left)
+    out.push(r.right)
+  }
+  return Either.right(Chunk.unsafeFromArray(out))
+}
+
+/** How one listing endpoint is asked. */
+export interface ListingOptions {
+  /** The endpoint accepts `_limit`/`_cursor` (service ≥ the pagination change). */
+  readonly paginated: boolean
+  /** Server-side filters; they switch the endpoint to its paged form, so cursors are followed. */
+  readonly filters?: Params
+}
+
+/**
+ * A listing as a stream of decoded records, one HTTP request per page.
+ *
+ * Paginated endpoints are asked with `_limit=<pageSize>` (and `filters`, without `_limit`: the service's
+ * default page of 50 applies, which is how the snapshot crawled them). An answer with `X-Limit` proves
+ * the service paginates: `X-Next-Cursor` is followed to the end. An answer without it comes from a
+ * service that ignored `_limit` and sent the whole listing; the provider then remembers to send plain
+ * requests (and no filters: core re-applies them). `404` on a listing yields nothing, as in Python.
+ */
+export const listing = <A>(
+  api: Api,
+  segments: ReadonlyArray<string>,
+  options: ListingOptions,
+  decode: Decoder<A>
+): Stream.Stream<A, Errors.BackendError | Errors.CorruptRecord> =>
+  Stream.paginateChunkEffect(undefined as string | undefined, (cursor) =>
+    Effect.gen(function*() {
+      const paged = options.paginated && api.mode.current !== "plain"
+      const filters = options.filters !== undefined && Object.keys(options.filters).length > 0 ? options.filters : undefined
+      const params: Record<string, string> = {}
+      if (paged) {
+        if (filters !== undefined) Object.assign(params, filters)
+        else params["_limit"] = String(api.pageSize)
+        if (cursor !== undefined) params["_cursor"] = cursor
+      }
+      const found = yield* getJson(api, segments, params)
+      if (Option.isNone(found)) return [Chunk.empty<A>(), Option.none<string>()] as const
+      const { json, reply } = found.value
+      const rows = yield* decodeRows(json, reply.url, decode)
+      const xLimit = reply.headers["x-limit"]
+      if (paged && api.pagination === "auto") api.mode.current = xLimit === undefined ? "plain" : "paged"
+      const next = paged && xLimit !== undefined ? reply.headers["x-next-cursor"] : undefined
+      if (next !== undefined && next === cursor) {
+        return yield* new Errors.BackendError({ target: reply.url, status: reply.status, reason: "pagination did not advance (same X-Next-Cursor)" })
+      }
+      return [rows, next === undefined || next === "" ? Option.none<string>() : Option.some(next)] as const
+    }))

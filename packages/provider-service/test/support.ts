@@ -1,0 +1,28 @@
+/**
+ * Test helpers: run an effect against a service provider over the real fetch transport.
+ */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
+import { MetadataProvider } from "@metaflow-client/core"
+import { ServiceMetadataProvider } from "@metaflow-client/provider-service"
+
+/** The provider layer over `FetchHttpClient`. */
+export const providerLayer = (options: ServiceMetadataProvider.Options) =>
+  ServiceMetadataProvider.layer(options).pipe(Layer.provide(FetchHttpClient.layer))
+
+/** Runs `f` with a freshly built provider. */
+export const withProvider = <A, E>(
+  options: ServiceMetadataProvider.Options,
+  f: (md: MetadataProvider.Service) => Effect.Effect<A, E>
+): Effect.Effect<A, E> =>
+  Effect.flatMap(MetadataProvider.MetadataProvider, f).pipe(Effect.provide(providerLayer(options)))
+
+/** A stream as an array. */
+export const collect = <A, E>(s: Stream.Stream<A, E>): Effect.Effect<ReadonlyArray<A>, E> =>
+  Effect.map(Stream.runCollect(s), Chunk.toReadonlyArray)
+
+/** Sorted copy, for set comparisons. */
+export const sorted = <A>(xs: Iterable<A>): Array<A> => [...xs].sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0))
