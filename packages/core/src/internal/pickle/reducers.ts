@@ -193,6 +193,17 @@ const REDUCERS: ReadonlyMap<string, Reducer> = new Map<string, Reducer>([
     const im = args.length > 1 ? toFloat(args[1]) : 0
     return re === undefined || im === undefined ? undefined : new PyComplex(re, im)
   }],
+  ["builtins.type", (args) => {
+    // type(None) & co: how the pickler spells the singleton types
+    if (args.length !== 1) return undefined
+    const [v] = args
+    if (v === null) return new PyGlobal("builtins", "NoneType")
+    if (v instanceof PyGlobal && v.module === "builtins" && v.name === "Ellipsis") return new PyGlobal("builtins", "ellipsis")
+    if (v instanceof PyGlobal && v.module === "builtins" && v.name === "NotImplemented") {
+      return new PyGlobal("builtins", "NotImplementedType")
+    }
+    return undefined
+  }],
   ["builtins.getattr", (args) => {
     // protocol < 4 spells nested names (e.g. ZoneInfo._unpickle) as getattr(cls, "name")
     const [owner, attr] = args
@@ -236,4 +247,11 @@ export const describe = (
   cls: PyGlobal,
   via: "new" | "reduce",
   args: ReadonlyArray<PyValue>
-): PyObject => new PyObject(cls.module, cls.name, via, args.slice())
+): PyObject => {
+  const obj = new PyObject(cls.module, cls.name, via, args.slice())
+  // these __reduce__s always return an items iterator (so an empty one still shows as [] in Python's view)
+  const q = cls.qualifiedName
+  if (q === "collections.OrderedDict" || q === "collections.defaultdict") obj.dictitems = []
+  else if (q === "collections.deque") obj.listitems = []
+  return obj
+}
