@@ -1,0 +1,244 @@
+/**
+ * Fuzzing the pickle decoder: (1) real pickles of the corpus, mutated (bit flips, byte writes, inserts,
+ * deletions, truncation, splices of two pickles); (2) random opcode streams built from the whole opcode
+ * table with random arguments. Pass condition: `decodeSync` returns a value or throws a `PickleError` (never
+ * another exception, never a hang), the value can be encoded as tagged JSON (or fails with a typed
+ * `TaggedJsonError`), and decoding is deterministic. A sample of the inputs is cross-checked against
+ * Python's own `pickle.loads` (with every global refused, so nothing is imported or executed): where
+ * Python decodes a value, ours must be the same value.
+ */
+import { spawnSync } from "node:child_process"
+import * as path from "node:path"
+import { describe, expect, it } from "vitest"
+import { FastCheck as fc } from "effect"
+import { Pickle, TaggedJson } from "@metaflow-client/core"
+import { corpusPickles, fuzzRuns, fuzzTimeout, SEEDS } from "./support.js"
+
+const RUNS = fuzzRuns()
+const pickles = corpusPickles()
+
+type Outcome =
+  | { readonly ok: true; readonly json: unknown }
+  | { readonly ok: false; readonly reason: string }
+
+/** One decode: a value (as tagged JSON) or a typed error; anything else is thrown to fail the property. */
+const decodeOnce = (bytes: Uint8Array): Outcome => {
+  let value: ReturnType<typeof Pickle.decodeSync>
+  try {
+    value = Pickle.decodeSync(bytes, { maxBytes: 64 * 1024 * 1024, maxContainerLength: 1_000_000 })
+  } catch (e) {
+    if (e instanceof Pickle.PickleError) return { ok: false, reason: e.reason }
+    throw new Error(`untyped exception from Pickle.decodeSync: ${e instanceof Error ? e.stack : String(e)}`)
+  }
+  try {
+    return { ok: true, json: TaggedJson.toTaggedJson(value) }
+  } catch (e) {
+    if (e instanceof TaggedJson.TaggedJsonError) return { ok: false, reason: `TaggedJson:${e.reason}` }
+    throw new Error(`untyped exception from TaggedJson.toTaggedJson: ${e instanceof Error ? e.stack : String(e)}`)
+  }
+}
+
+const same = (a: Outcome, b: Outcome) => JSON.stringify(a) === JSON.stringify(b)
+
+// ---------------------------------------------------------------------------------------------------------
+// mutations of real pickles
+
+type Mutation =
+  | { readonly op: "flip"; readonly at: number; readonly bit: number }
+  | { readonly op: "set"; readonly at: number; readonly byte: number }
+  | { readonly op: "insert"; readonly at: number; readonly bytes: ReadonlyArray<number> }
+  | { readonly op: "delete"; readonly at: number; readonly n: number }
+  | { readonly op: "truncate"; readonly at: number }
+  | { readonly op: "splice"; readonly at: number; readonly other: number; readonly from: number; readonly n: number }
+  | { readonly op: "interesting"; readonly at: number; readonly width: number; readonly value: number }
+
+const pos = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true })
+const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ op: fc.constant("flip" as const), at: pos, bit: fc.integer({ min: 0, max: 7 }) }),
+  fc.record({ op: fc.constant("set" as const), at: pos, byte: fc.integer({ min: 0, max: 255 }) }),
+  fc.record({ op: fc.constant("insert" as const), at: pos, bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }),
+  fc.record({ op: fc.constant("delete" as const), at: pos, n: fc.integer({ min: 1, max: 16 }) }),
+  fc.record({ op: fc.constant("truncate" as const), at: pos }),
+  fc.record({ op: fc.constant("splice" as const), at: pos, other: fc.nat(), from: pos, n: fc.integer({ min: 1, max: 64 }) }),
+  // lengths, counts and memo indices: the boundary values that break decoders
+  fc.record({
+    op: fc.constant("interesting" as const),
+    at: pos,
+    width: fc.constantFrom(1, 2, 4, 8),
+    value: fc.constantFrom(0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0xffffffff, -1)
+  })
+)
+
+const apply = (input: Uint8Array, m: Mutation): Uint8Array => {
+  const len = input.length
+  const at = Math.floor(m.at * Math.max(len, 1))
+  switch (m.op) {
+    case "flip": {
+      if (len === 0) return input
+      const out = input.slice()
+      out[at] = out[at]! ^ (1 << m.bit)
+      return out
+    }
+    case "set": {
+      if (len === 0) return input
+      const out = input.slice()
+      out[at] = m.byte
+      return out
+    }
+    case "insert":
+      return concat(input.subarray(0, at), Uint8Array.from(m.bytes), input.subarray(at))
+    case "delete":
+      return concat(input.subarray(0, at), input.subarray(Math.min(len, at + m.n)))
+    case "truncate":
+      return input.slice(0, at)
+    case "splice": {
+      const other = pickles[m.other % pickles.length]!.bytes
+      const from = Math.floor(m.from * other.length)
+      return concat(input.subarray(0, at), other.subarray(from, from + m.n), input.subarray(at))
+    }
+    case "interesting": {
+      const out = input.slice()
+      let v = m.value < 0 ? 0xffffffff : m.value
+      for (let i = 0; i < m.width && at + i < len; i++) {
+        out[at + i] = i < 4 ? v & 0xff : (m.value < 0 ? 0xff : 0)
+        v = Math.floor(v / 256)
+      }
+      return out
+    }
+  }
+}
+
+const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
+
+const mutatedPickle = fc
+  .record({ index: fc.nat(), mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }) })
+  .map(({ index, mutations }) => mutations.reduce(apply, pickles[index % pickles.length]!.bytes))
+
+// ---------------------------------------------------------------------------------------------------------
+// random opcode streams
+
+const byte = fc.integer({ min: 0, max: 255 })
+const le = (n: number, width: number): Array<number> => {
+  const out: Array<number> = []
+  let v = n
+  for (let i = 0; i < width; i++) {
+    out.push(i < 6 ? v % 256 : 0)
+    v = Math.floor(v / 256)
+  }
+  return out
+}
+const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0) & 0xff)
+const payload = fc.array(byte, { maxLength: 12 })
+const textLine = fc.constantFrom(
+  "0", "1", "-1", "00", "01", "True", "False", "123456789012345678901234567890", "1.5", "nan", "-inf", "1e309",
+  "'a'", "\"b\"", "'\\x00\\n'", "abc", "", "L", "12L", "__main__", "builtins", "os", "system", "\\u1234", "x\ny"
+)
+const plain = (code: number) => fc.constant([code])
+const fixedArg = (code: number, width: number) => fc.array(byte, { minLength: width, maxLength: width }).map((a) => [code, ...a])
+/** A length-prefixed payload: the length is usually right, sometimes a lie. */
+const counted = (code: number, width: number) =>
+  fc.tuple(payload, fc.oneof({ weight: 4, arbitrary: fc.constant<number | null>(null) }, { weight: 1, arbitrary: fc.nat() })).map(
+    ([p, lie]) => [code, ...le(lie ?? p.length, width), ...p]
+  )
+const line = (code: number) => textLine.map((t) => [code, ...ascii(t), 0x0a])
+const twoLines = (code: number) => fc.tuple(textLine, textLine).map(([a, b]) => [code, ...ascii(a), 0x0a, ...ascii(b), 0x0a])
+
+const opcode: fc.Arbitrary<Array<number>> = fc.oneof(
+  ...[0x28, 0x2e, 0x30, 0x31, 0x32, 0x4e, 0x51, 0x52, 0x61, 0x62, 0x64, 0x7d, 0x65, 0x6c, 0x5d, 0x6f, 0x73, 0x74, 0x29, 0x75,
+    0x81, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8f, 0x90, 0x91, 0x92, 0x93, 0x94, 0x97, 0x98].map(plain),
+  fixedArg(0x4a, 4), fixedArg(0x4b, 1), fixedArg(0x4d, 2), fixedArg(0x68, 1), fixedArg(0x6a, 4), fixedArg(0x71, 1),
+  fixedArg(0x72, 4), fixedArg(0x47, 8), fixedArg(0x80, 1), fixedArg(0x82, 1), fixedArg(0x83, 2), fixedArg(0x84, 4), fixedArg(0x95, 8),
+  counted(0x54, 4), counted(0x55, 1), counted(0x58, 4), counted(0x8a, 1), counted(0x8b, 4), counted(0x8c, 1), counted(0x8d, 8),
+  counted(0x8e, 8), counted(0x42, 4), counted(0x43, 1), counted(0x96, 8),
+  line(0x46), line(0x49), line(0x4c), line(0x50), line(0x53), line(0x56), line(0x67), line(0x70),
+  twoLines(0x63), twoLines(0x69),
+  byte.map((b) => [b]) // anything at all
+)
+
+const opcodeStream = fc
+  .tuple(fc.constantFrom(0, 1, 2, 3, 4, 5), fc.array(opcode, { maxLength: 40 }), fc.boolean())
+  .map(([proto, ops, stop]) => Uint8Array.from([...(proto >= 2 ? [0x80, proto] : []), ...ops.flat(), ...(stop ? [0x2e] : [])]))
+
+// ---------------------------------------------------------------------------------------------------------
+// the Python cross-check
+
+interface Sample {
+  readonly bytes: Uint8Array
+  readonly ours: Outcome
+}
+
+const crossCheck = (samples: ReadonlyArray<Sample>) => {
+  const input = JSON.stringify(samples.map((s) => ({ b64: Buffer.from(s.bytes).toString("base64"), ok: s.ours.ok, ours: s.ours.ok ? s.ours.json : null })))
+  const result = spawnSync("python3", [path.join(__dirname, "pickle_check.py")], { input, encoding: "utf8", timeout: 60_000, maxBuffer: 64 * 1024 * 1024 })
+  if (result.error !== undefined || result.status !== 0) return undefined
+  const answers = JSON.parse(result.stdout) as Array<{ py: string; same?: boolean; skip?: boolean; detail?: string; e?: string }>
+  const stats = { pythonOk: 0, agreed: 0, skipped: 0, pythonRefused: 0, pythonError: 0, oursOnly: 0 }
+  const mismatches: Array<string> = []
+  const lenient: Array<string> = []
+  answers.forEach((a, i) => {
+    const s = samples[i]!
+    const hex = Buffer.from(s.bytes).toString("hex")
+    if (a.py === "refused") stats.pythonRefused++
+    else if (a.py === "error") {
+      stats.pythonError++
+      // Python's own resource failures (huge memo indices, deep nesting) say nothing about the input
+      if (s.ours.ok && !/^(MemoryError|RecursionError)/.test(a.e ?? "")) {
+        stats.oursOnly++
+        lenient.push(`${hex}: python ${a.e}`)
+      }
+    } else {
+      stats.pythonOk++
+      if (a.skip === true) stats.skipped++
+      else if (a.same === true) stats.agreed++
+      else mismatches.push(`${hex}: ${a.detail} (ours: ${JSON.stringify(s.ours).slice(0, 200)})`)
+    }
+  })
+  return { stats, mismatches, lenient }
+}
+
+const SAMPLE = 400
+const pythonAvailable = spawnSync("python3", ["-c", "import pickle"]).status === 0
+
+const fuzz = (name: string, arb: fc.Arbitrary<Uint8Array>, seed: number) =>
+  it(`${name}: ${RUNS} cases decode to a value or a typed PickleError, deterministically`, () => {
+    const samples: Array<Sample> = []
+    const stats = { ok: 0, failed: {} as Record<string, number> }
+    fc.assert(
+      fc.property(arb, (bytes) => {
+        const first = decodeOnce(bytes)
+        const again = decodeOnce(bytes.slice())
+        if (!same(first, again)) throw new Error(`non-deterministic decode of ${Buffer.from(bytes).toString("hex")}`)
+        if (first.ok) stats.ok++
+        else stats.failed[first.reason] = (stats.failed[first.reason] ?? 0) + 1
+        // keep a deterministic sample, biased to successful decodes (those are the interesting ones for Python)
+        if (samples.length < SAMPLE && (first.ok || samples.length % 4 === 0)) samples.push({ bytes, ours: first })
+      }),
+      { numRuns: RUNS, seed, endOnFailure: true }
+    )
+    console.log(`[fuzz] pickle ${name}: ${RUNS} cases, ${stats.ok} decoded, failures ${JSON.stringify(stats.failed)}`)
+    if (!pythonAvailable) {
+      console.log("[fuzz] python3 not available: cross-check skipped")
+      return
+    }
+    const check = crossCheck(samples)
+    expect(check, "python cross-check did not run").toBeDefined()
+    console.log(`[fuzz] pickle ${name}: python cross-check of ${samples.length} samples ${JSON.stringify(check!.stats)}`)
+    if (check!.lenient.length > 0) console.log(`[fuzz] pickle ${name}: decoded where Python fails:\n  ${check!.lenient.slice(0, 5).join("\n  ")}`)
+    expect(check!.mismatches, "values differing from Python's pickle.loads").toEqual([])
+  }, fuzzTimeout(0.5))
+
+describe("Pickle fuzz", () => {
+  it("has corpus pickles to mutate", () => {
+    expect(pickles.length).toBeGreaterThan(100)
+  })
+  fuzz("mutated corpus pickles", mutatedPickle, SEEDS.pickleMutated)
+  fuzz("random opcode streams", opcodeStream, SEEDS.pickleOpcodes)
+})

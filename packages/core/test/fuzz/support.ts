@@ -1,0 +1,67 @@
+/** Shared settings of the fuzzers: run count from `MFC_FUZZ_RUNS` (default 5,000), fixed seeds, corpus access. */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import * as zlib from "node:zlib"
+
+/** Cases per target: `MFC_FUZZ_RUNS` (set to 100,000 by `pnpm fuzz`), 5,000 by default (`pnpm test`, CI). */
+export const fuzzRuns = (): number => {
+  const raw = process.env.MFC_FUZZ_RUNS
+  const n = raw === undefined || raw === "" ? 5000 : Number(raw)
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`MFC_FUZZ_RUNS must be a positive integer, got '${raw}'`)
+  return n
+}
+
+/** Test timeout that scales with the run count (ms). */
+export const fuzzTimeout = (perCaseMs: number, base = 60_000): number => base + Math.ceil(fuzzRuns() * perCaseMs)
+
+/** Fixed seeds: every run of a target explores the same cases. */
+export const SEEDS = {
+  pickleMutated: 0x5eed_0001,
+  pickleOpcodes: 0x5eed_0002,
+  mflog: 0x5eed_0003,
+  records: 0x5eed_0004,
+  dataJson: 0x5eed_0005,
+  pathspec: 0x5eed_0006,
+  sidecar: 0x5eed_0007
+} as const
+
+export const fixturesRoot = path.resolve(__dirname, "../../../../testdata/fixtures")
+export const corpusMetaflow = path.join(fixturesRoot, "local", ".metaflow")
+
+/** Every file below `dir` (recursive), sorted. */
+export const walkFiles = (dir: string): Array<string> => {
+  const out: Array<string> = []
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name < b.name ? -1 : 1)) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) walk(p)
+      else if (e.isFile()) out.push(p)
+    }
+  }
+  walk(dir)
+  return out
+}
+
+/** Unpacked pickles of the local corpus' content-addressed store (at most `maxBytes` each), sorted by path. */
+export const corpusPickles = (maxBytes = 64 * 1024): Array<{ readonly file: string; readonly bytes: Uint8Array }> => {
+  const out: Array<{ file: string; bytes: Uint8Array }> = []
+  for (const file of walkFiles(corpusMetaflow)) {
+    if (!file.includes(`${path.sep}data${path.sep}`) || file.endsWith("_meta")) continue
+    let bytes: Uint8Array = fs.readFileSync(file)
+    if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+      try {
+        bytes = zlib.gunzipSync(bytes)
+      } catch {
+        continue
+      }
+    }
+    if (bytes[0] === 0x80 && bytes.length <= maxBytes) out.push({ file, bytes: new Uint8Array(bytes) })
+  }
+  return out
+}
+
+/** Every JSON file of the corpus whose base name matches. */
+export const corpusJson = (match: (name: string) => boolean): Array<{ readonly file: string; readonly json: unknown }> =>
+  walkFiles(corpusMetaflow)
+    .filter((f) => match(path.basename(f)))
+    .map((file) => ({ file, json: JSON.parse(fs.readFileSync(file, "utf8")) as unknown }))
