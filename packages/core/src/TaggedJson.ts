@@ -397,7 +397,7 @@ export const encode = (v: PyValue): Effect.Effect<unknown, TaggedJsonError> =>
 // ---------------------------------------------------------------------------------------------------------------
 // decoding
 
-const MAX_DECODE_DEPTH = 2000
+const MAX_DECODE_DEPTH = 1000
 const TIME_RE = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{6}))?$/
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/
 
@@ -570,5 +570,11 @@ export const fromTaggedJson = (json: unknown): PyValue => {
       }
     }
   }
-  return go(json, [])
+  try {
+    return go(json, [])
+  } catch (e) {
+    // a small host stack may overflow before MAX_DECODE_DEPTH: report it the same way
+    if (e instanceof RangeError) throw new TaggedJsonError({ reason: "DepthExceeded", detail: String(e) })
+    throw e
+  }
 }
