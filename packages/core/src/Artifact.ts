@@ -146,6 +146,19 @@ export const pythonType = Effect.fn("Artifact.pythonType")(function*(artifact: D
   return Option.fromNullable(info[artifact.path.artifact]?.type)
 })
 
+/**
+ * What the datastore recorded for the artifact in its attempt's `data.json` (`info[name]`): serialized
+ * `size`, Python `type` and `encoding`; none when the entry is absent.
+ *
+ * @since 0.1.0
+ * @category bytes
+ */
+export const datastoreInfo = Effect.fn("Artifact.datastoreInfo")(function*(artifact: DataArtifact) {
+  const info = yield* dataInfo(artifact)
+  const entry = info[artifact.path.artifact]
+  return Option.fromNullable(entry as { readonly size?: number; readonly type?: string; readonly encoding?: string } | undefined)
+})
+
 /** `info` of `<attempt>.data.json`: name → { size, type, encoding }. */
 const dataInfo = (artifact: DataArtifact) =>
   Effect.gen(function*() {

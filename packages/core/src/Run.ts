@@ -205,6 +205,31 @@ export const originPathspec = Effect.fn("Run.originPathspec")(function*(run: Run
 })
 
 /**
+ * The events that triggered the run: the parsed `execution-triggers` metadata of the start step's task
+ * (a list of event descriptions); none when the run was not triggered. Python: `run.trigger`.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const trigger = Effect.fn("Run.trigger")(function*(run: Run) {
+  const { start } = yield* graphEndpoints(run)
+  const startStep = yield* step(run, start).pipe(
+    Effect.map(Option.some),
+    Effect.catchIf((e): e is ObjectNotFound => e instanceof ObjectNotFound, () => Effect.succeed(Option.none()))
+  )
+  if (Option.isNone(startStep)) return Option.none<unknown>()
+  const task = yield* Step.task(startStep.value)
+  if (Option.isNone(task)) return Option.none<unknown>()
+  const meta = (yield* Task.metadataDict(task.value))["execution-triggers"]
+  if (typeof meta !== "string" || meta === "") return Option.none<unknown>()
+  try {
+    return Option.some<unknown>(JSON.parse(meta))
+  } catch {
+    return Option.none<unknown>()
+  }
+})
+
+/**
  * Every task of every public step of the run, step by step (newest step first).
  *
  * @since 0.1.0

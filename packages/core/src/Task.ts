@@ -194,6 +194,17 @@ export const artifacts = (task: Task) =>
     )))
 
 /**
+ * Every artifact of the selected attempt, private ones (`_graph_info`, `_task_ok`, …) included, newest
+ * first, from one listing. Python: `task[name]` for every name the metadata lists.
+ *
+ * @since 0.1.0
+ * @category artifacts
+ */
+export const allArtifacts = (task: Task) =>
+  Stream.unwrap(Effect.map(artifactRecords(task), (records) =>
+    Stream.fromIterable(newestFirst(records, (r) => r.tsEpoch, (r) => r.name).map((r) => artifactObject(task, r)))))
+
+/**
  * An artifact by name, private ones included, of the selected attempt. Python: `task[name]`.
  *
  * @since 0.1.0
