@@ -83,6 +83,14 @@ export const fromUnknown = (ns: string | null) => (e: unknown): CliError => {
     case "InvalidPathspec":
     case "InvalidAttempt":
       return new UsageError({ message: messageOf(e) })
+    case "DatastoreNotProvided":
+      return new Failure({
+        message: any["dsType"] === "local"
+          ? `the runs' data is in a local datastore, but no .metaflow was found: pass --root DIR (the directory containing .metaflow)`
+          : any["dsType"] === "s3"
+          ? `the runs' data is in S3, but the S3 datastore is not configured: set METAFLOW_DATASTORE_SYSROOT_S3 (and METAFLOW_S3_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY as needed)`
+          : messageOf(e)
+      })
     case "ConfigError":
     case "And":
     case "Or":

@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { corpus, ensureBuilt, json, mfc, onCorpus, oracle, oracleTasks, scratch } from "./helpers.js"
 
 beforeAll(() => ensureBuilt())
@@ -16,7 +16,7 @@ const views: Array<any> = oracle.namespaces.views
 const sorted = (xs: ReadonlyArray<string>) => [...xs].sort()
 const nsArgs = (ns: string | null) => ns === null ? ["--all"] : ["--namespace", ns]
 
-describe("mfc flows", () => {
+describe.concurrent("mfc flows", () => {
   it.each(views.map((v) => [String(v.namespace), v] as const))("lists the flows of namespace %s", async (_, view) => {
     const out = await json(["flows", ...nsArgs(view.namespace)])
     expect(out.namespace).toBe(view.namespace)
@@ -43,7 +43,7 @@ describe("mfc flows", () => {
   })
 })
 
-describe("mfc runs", () => {
+describe.concurrent("mfc runs", () => {
   it.each(flowNames)("lists the runs of %s newest first with status, times and tags", async (name) => {
     const f = oracle.flow(name)
     const out = await json(["runs", name, "--all"])
@@ -116,7 +116,7 @@ describe("mfc runs", () => {
   })
 })
 
-describe("mfc show", () => {
+describe.concurrent("mfc show", () => {
   const runsOf = (flow: string) => oracle.flow(flow).run_records.map((r: any) => [r.pathspec, flow] as const)
   const someRuns = ["ForeachFlow", "RetryOnceFlow", "AlwaysFailFlow", "CatchErrorFlow"].flatMap(runsOf)
 
@@ -188,7 +188,7 @@ describe("mfc show", () => {
   })
 })
 
-describe("mfc artifacts and mfc get", () => {
+describe.concurrent("mfc artifacts and mfc get", () => {
   it("lists a task's artifacts with type and size", async () => {
     const t = oracleTasks("RetryOnceFlow").find((x) => x.pathspec.includes("/flaky/"))
     const out = await json(["artifacts", t.pathspec, "--all"])
@@ -238,7 +238,7 @@ describe("mfc artifacts and mfc get", () => {
   })
 })
 
-describe("mfc logs", () => {
+describe.concurrent("mfc logs", () => {
   const logTasks = oracleTasks("LogsFlow").filter((t) => !t.pathspec.includes("/_parameters/"))
   it.each(logTasks.map((t) => [t.pathspec, t] as const))("prints the logs of %s", async (pathspec, o) => {
     const out = await onCorpus(["logs", pathspec, "--all"])
@@ -481,5 +481,45 @@ describe("mfc logs --follow", () => {
     const lines = r.stdout.trimEnd().split("\n").map((l) => JSON.parse(l))
     expect(lines.map((l) => l.message)).toEqual(["a"])
     expect(lines[0].timestamp).toBe("2030-01-01T00:00:00.000Z")
+  })
+})
+
+describe("mfc over the metadata service (replayed snapshot)", () => {
+  const snapshot = path.join(corpus, "..", "service-snapshot")
+  const svcOracle = (flow: string) => JSON.parse(fs.readFileSync(path.join(snapshot, "oracle", "flows", `${flow}.json`), "utf8"))
+  let server: { url: string; close: () => Promise<void> } | undefined
+  beforeAll(async () => {
+    const replay = await import("../../provider-service/test/ReplayServer.js")
+    server = await replay.startReplayServer([replay.snapshotResponses])
+  })
+  afterAll(async () => {
+    await server?.close()
+  })
+  const svc = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}) =>
+    mfc([...args, "--root", path.join(snapshot, "datastore"), "--all"], { env })
+
+  it("lists runs with --metadata service@URL, and with METAFLOW_DEFAULT_METADATA=service", async () => {
+    const o = svcOracle("HelloLinearFlow")
+    const r = await svc(["runs", "HelloLinearFlow", "--json", "--metadata", `service@${server!.url}`])
+    expect(r.code, r.stderr).toBe(0)
+    expect(JSON.parse(r.stdout).runs.map((x: any) => x.id)).toEqual(o.runs)
+    const byEnv = await svc(["runs", "HelloLinearFlow", "--json"], {
+      METAFLOW_DEFAULT_METADATA: "service",
+      METAFLOW_SERVICE_URL: server!.url
+    })
+    expect(byEnv.code, byEnv.stderr).toBe(0)
+    expect(JSON.parse(byEnv.stdout).runs.map((x: any) => x.id)).toEqual(o.runs)
+  })
+
+  it("reads logs and artifacts through the service's metadata", async () => {
+    const run = svcOracle("HelloLinearFlow").run_records[0]
+    const end = run.step_records.find((s: any) => s.id === "end").task_records[0]
+    const logs = await svc(["logs", end.pathspec, "--metadata", `service@${server!.url}`])
+    expect(logs.code, logs.stderr).toBe(0)
+    expect(logs.stdout).toBe(end.stdout)
+    const name = end.artifacts[0]
+    const got = await svc(["get", `${end.pathspec}/${name}`, "--json", "--metadata", `service@${server!.url}`])
+    expect(got.code, got.stderr).toBe(0)
+    expect(JSON.parse(got.stdout).value).toEqual(end.artifact_records[name].value)
   })
 })
