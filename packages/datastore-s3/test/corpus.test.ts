@@ -44,7 +44,7 @@ describe.skipIf(skipS3())("S3Datastore against moto", () => {
     const keyBelowRoot = (key: string) => key.slice("metaflow/".length)
 
     describe(name, () => {
-      it.effect("reads every corpus object: bytes, sidecar, size", () =>
+      it.live("reads every corpus object: bytes, sidecar, size", () =>
         Effect.gen(function*() {
           assert.isTrue(root.startsWith("s3://mf-bucket/metaflow"))
           const s3 = yield* Datastore.S3Storage
@@ -64,7 +64,7 @@ describe.skipIf(skipS3())("S3Datastore against moto", () => {
           assert.isAbove(withSidecar.length, 0)
         }).pipe(Effect.provide(live())))
 
-      it.effect("absent keys are None; stream of an absent key fails with status 404", () =>
+      it.live("absent keys are None; stream of an absent key fails with status 404", () =>
         Effect.gen(function*() {
           const s3 = yield* Datastore.S3Storage
           assert.isTrue(Option.isNone(yield* s3.read(root, "NoSuchFlow/1/start/1/0.data.json")))
@@ -79,7 +79,7 @@ describe.skipIf(skipS3())("S3Datastore against moto", () => {
           }
         }).pipe(Effect.provide(live())))
 
-      it.effect("a missing bucket is a typed error naming the bucket", () =>
+      it.live("a missing bucket is a typed error naming the bucket", () =>
         Effect.gen(function*() {
           const s3 = yield* Datastore.S3Storage
           const err = yield* Effect.flip(s3.read("s3://no-such-bucket/root", "F/data/ab/abc"))
@@ -88,7 +88,7 @@ describe.skipIf(skipS3())("S3Datastore against moto", () => {
           assert.include(err.message, "bucket does not exist")
         }).pipe(Effect.provide(live())))
 
-      it.effect("stream yields the same bytes as read", () =>
+      it.live("stream yields the same bytes as read", () =>
         Effect.gen(function*() {
           const s3 = yield* Datastore.S3Storage
           const o = manifest.objects.reduce((a, b) => (b.size > a.size ? b : a))
@@ -97,7 +97,7 @@ describe.skipIf(skipS3())("S3Datastore against moto", () => {
           assert.strictEqual(sha256(all), o.sha256)
         }).pipe(Effect.provide(live())))
 
-      it.effect("readUrl: same bucket only; keys with '..' are refused", () =>
+      it.live("readUrl: same bucket only; keys with '..' are refused", () =>
         Effect.gen(function*() {
           const s3 = yield* Datastore.S3Storage
           const o = manifest.objects[0]!
@@ -120,7 +120,7 @@ describe.skipIf(skipS3())("S3Datastore against moto", () => {
           assert.strictEqual(badRoot._tag, "BackendError")
         }).pipe(Effect.provide(live())))
 
-      it.effect("readRange: slices, suffix tails, past-the-end and absent", () =>
+      it.live("readRange: slices, suffix tails, past-the-end and absent", () =>
         Effect.gen(function*() {
           const s3 = yield* S3Datastore.S3Datastore
           const text = (o: Option.Option<Uint8Array>) => new TextDecoder().decode(Option.getOrThrow(o))
@@ -137,7 +137,7 @@ describe.skipIf(skipS3())("S3Datastore against moto", () => {
     })
   }
 
-  it.effect("layerConfig reads endpoint, region and the default root from Config", () =>
+  it.live("layerConfig reads endpoint, region and the default root from Config", () =>
     Effect.gen(function*() {
       const s3 = yield* S3Datastore.S3Datastore
       assert.deepStrictEqual(s3.defaultRoot, Option.some("s3://mf-bucket/metaflow/"))
