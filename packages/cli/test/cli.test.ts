@@ -523,3 +523,59 @@ describe("mfc over the metadata service (replayed snapshot)", () => {
     expect(JSON.parse(got.stdout).value).toEqual(end.artifact_records[name].value)
   })
 })
+
+describe("mfc with the S3 datastore (moto)", async () => {
+  const moto = await import("../../datastore-s3/test/moto.js")
+  const s3Oracle = (flow: string) =>
+    JSON.parse(fs.readFileSync(path.join(corpus, "..", "oracle", "s3", "flows", `${flow}.json`), "utf8"))
+  let server: { endpoint: string; stop: () => Promise<void> } | undefined
+  let dsRoot = ""
+  beforeAll(async () => {
+    if (moto.skipS3()) return
+    server = await moto.startMoto()
+    dsRoot = (await moto.uploadCorpus(server.endpoint, moto.corpusDir, path.join(moto.corpusDir, "manifest.json"))).ds_root
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+  const s3 = (args: ReadonlyArray<string>) =>
+    mfc([...args, "--root", path.join(moto.corpusDir, "metadata"), "--all"], {
+      env: {
+        METAFLOW_DATASTORE_SYSROOT_S3: dsRoot,
+        METAFLOW_S3_ENDPOINT_URL: server!.endpoint,
+        AWS_ACCESS_KEY_ID: moto.testCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: moto.testCredentials.secretAccessKey
+      }
+    })
+
+  it.skipIf(moto.skipS3())("lists runs and reads artifacts and logs from S3", async () => {
+    for (const flow of ["S3ForeachFlow", "S3RetryFlow"]) {
+      const o = s3Oracle(flow)
+      const runs = await s3(["runs", flow, "--json"])
+      expect(runs.code, runs.stderr).toBe(0)
+      const listed = JSON.parse(runs.stdout).runs
+      expect(listed.map((r: any) => r.id)).toEqual(o.runs)
+      for (const r of listed) {
+        expect(r.status === "completed").toBe(o.run_records.find((x: any) => x.id === r.id).successful)
+      }
+      const task = o.run_records[0].step_records.flatMap((s: any) => s.task_records)
+        .find((t: any) => !t.pathspec.includes("/_parameters/") && t.artifacts.length > 0)
+      const name = task.artifacts[0]
+      const got = await s3(["get", `${task.pathspec}/${name}`, "--json"])
+      expect(got.code, got.stderr).toBe(0)
+      expect(JSON.parse(got.stdout).value).toEqual(task.artifact_records[name].value)
+      const logs = await s3(["logs", task.pathspec])
+      expect(logs.code, logs.stderr).toBe(0)
+      expect(logs.stdout).toBe(task.stdout)
+    }
+  })
+
+  it("says how to configure S3 when the data is there but S3 is not configured", async () => {
+    const o = s3Oracle("S3ForeachFlow")
+    const end = o.run_records[0].end_task
+    const r = await mfc(["show", end, "--root", path.join(moto.corpusDir, "metadata"), "--all"])
+    expect(r.code).toBe(1)
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain("METAFLOW_DATASTORE_SYSROOT_S3")
+  })
+})
