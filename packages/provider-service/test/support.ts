@@ -8,6 +8,7 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import { MetadataProvider } from "@metaflow-client/core"
 import { ServiceMetadataProvider } from "@metaflow-client/provider-service"
+import { type ReplayOptions, type ReplayServer, startReplayServer } from "./ReplayServer.js"
 
 /** The provider layer over `FetchHttpClient`. */
 export const providerLayer = (options: ServiceMetadataProvider.Options) =>
@@ -26,3 +27,19 @@ export const collect = <A, E>(s: Stream.Stream<A, E>): Effect.Effect<ReadonlyArr
 
 /** Sorted copy, for set comparisons. */
 export const sorted = <A>(xs: Iterable<A>): Array<A> => [...xs].sort((a, b) => (String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0))
+
+/** Runs `f` with a replay server over `files`, closed afterwards; fails if any request was unknown. */
+export const withReplay = <A, E>(
+  files: ReadonlyArray<string>,
+  f: (server: ReplayServer) => Effect.Effect<A, E>,
+  options?: ReplayOptions
+): Effect.Effect<A, E> =>
+  Effect.acquireUseRelease(
+    Effect.promise(() => startReplayServer(files, options)),
+    (server) =>
+      Effect.tap(f(server), () =>
+        server.unknownRequests.length === 0
+          ? Effect.void
+          : Effect.die(new Error(`unknown requests: ${JSON.stringify(server.unknownRequests.map((r) => [r.method, r.path, r.query]))}`))),
+    (server) => Effect.promise(() => server.close())
+  )
