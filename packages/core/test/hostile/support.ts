@@ -69,6 +69,8 @@ export const tempCorpus = (flows: ReadonlyArray<string>) => {
   fs.mkdirSync(root, { recursive: true })
   fs.mkdirSync(outside, { recursive: true })
   for (const f of flows) fs.cpSync(path.join(corpusRoot, f), path.join(root, f), { recursive: true })
+  // the root's shared data/ (IncludeFile payloads)
+  fs.cpSync(path.join(corpusRoot, "data"), path.join(root, "data"), { recursive: true })
   makeWritable(dir)
   return { dir, base, root, outside, remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
 }
