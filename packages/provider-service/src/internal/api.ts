@@ -109,9 +109,11 @@ const attemptOnce = (
     let request = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(Auth.reveal(headers)))
     if (body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, body)
     const response = yield* api.client.execute(request).pipe(
-      Effect.mapError((e) =>
-        new Retryable({ error: new Errors.BackendError({ target: url, reason: `request failed: ${causeText(e.cause ?? e)}`, cause: e }) })
-      )
+      Effect.mapError((e) => {
+        const error = new Errors.BackendError({ target: url, reason: `request failed: ${causeText(e.cause ?? e)}`, cause: e })
+        // a URL or body that cannot be sent will not get better by retrying
+        return e._tag === "RequestError" && e.reason !== "Transport" ? error : new Retryable({ error })
+      })
     )
     status = response.status
     const text = yield* response.text.pipe(
