@@ -376,7 +376,8 @@ describe("data.json fuzz", () => {
       const { size, type, info } = exit.value
       const { parsed, entry } = ownEntry(text, name)
       const e = entry as { size?: unknown; type?: unknown } | undefined
-      for (const [what, x] of [["size", size], ["pythonType", type], ["datastoreInfo", info]] as const) {
+      const exits: ReadonlyArray<readonly [string, Exit.Exit<unknown, { readonly _tag: string }>]> = [["size", size], ["pythonType", type], ["datastoreInfo", info]]
+      for (const [what, x] of exits) {
         if (Exit.isFailure(x)) {
           const err = Cause.failureOption(x.cause)
           if (Option.isNone(err) || err.value._tag !== "CorruptRecord") failures.push(`${name} ${text.slice(0, 80)}: ${what} died: ${Cause.pretty(x.cause).slice(0, 300)}`)
