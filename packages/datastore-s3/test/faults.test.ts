@@ -70,7 +70,11 @@ describe.skipIf(skipS3())("S3Datastore under injected faults", () => {
         Effect.gen(function*() {
           proxy.plan = () => "403"
           const s3 = yield* Datastore.S3Storage
-          for (const op of [s3.read(root, "F/data/ab/small"), s3.size(root, "F/data/ab/small")]) {
+          const ops: ReadonlyArray<Effect.Effect<unknown, Errors.StorageError>> = [
+            s3.read(root, "F/data/ab/small"),
+            s3.size(root, "F/data/ab/small")
+          ]
+          for (const op of ops) {
             proxy.seen.length = 0
             const err = yield* Effect.flip(op)
             assert.instanceOf(err, Errors.BackendError)
