@@ -353,14 +353,13 @@ describe("data.json fuzz", () => {
     const cases = fc.sample(dataJsonCase, { numRuns: RUNS, seed: SEEDS.dataJson })
     const failures: Array<string> = []
     let prototypeLeaks = 0
-    const state = { name: "x", data: new Uint8Array() }
-    const context = Context.empty().pipe(
-      Context.add(MetadataProvider.MetadataProvider, memoryProvider(() => state.name)),
-      Context.add(Datastore.LocalStorage, memoryStorage(() => state.data))
-    )
     for (const { name, text } of cases) {
-      state.name = name
-      state.data = new TextEncoder().encode(text)
+      // fresh services per case: core may cache data.json per storage instance (files never change)
+      const data = new TextEncoder().encode(text)
+      const context = Context.empty().pipe(
+        Context.add(MetadataProvider.MetadataProvider, memoryProvider(() => name)),
+        Context.add(Datastore.LocalStorage, memoryStorage(() => data))
+      )
       const program = Effect.gen(function*() {
         const a = yield* Artifact.get(`F/1/s/2/${name}`)
         const size = yield* Effect.exit(Artifact.size(a))
