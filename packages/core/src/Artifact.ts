@@ -159,19 +159,48 @@ export const datastoreInfo = Effect.fn("Artifact.datastoreInfo")(function*(artif
   return Option.fromNullable(entry as { readonly size?: number; readonly type?: string; readonly encoding?: string } | undefined)
 })
 
+type Info = Record<string, { size?: number; type?: string } | undefined>
+
+/**
+ * Parsed `data.json` files, most recently used last. They are written once, when their attempt is
+ * done, and never change, so a small bounded cache is safe; it spares re-reading one file per artifact.
+ */
+const infoCaches = new WeakMap<Datastore.Storage, Map<string, Info>>()
+const infoCacheSize = 64
+
 /** `info` of `<attempt>.data.json`: name → { size, type, encoding }. */
 const dataInfo = (artifact: DataArtifact) =>
   Effect.gen(function*() {
     const storage = yield* Datastore.storageFor(artifact.record.dsType)
     const root = yield* rootOf(artifact)
     const key = Datastore.taskFileKey(artifact.path, artifact.record.attemptId, "data.json")
+    const cacheKey = `${root}\u0000${key}`
+    let infoCache = infoCaches.get(storage)
+    if (infoCache === undefined) {
+      infoCache = new Map()
+      infoCaches.set(storage, infoCache)
+    }
+    const cached = infoCache.get(cacheKey)
+    if (cached !== undefined) {
+      infoCache.delete(cacheKey)
+      infoCache.set(cacheKey, cached)
+      return cached
+    }
+    const info = yield* readInfo(storage, root, key)
+    infoCache.set(cacheKey, info)
+    if (infoCache.size > infoCacheSize) infoCache.delete(infoCache.keys().next().value!)
+    return info
+  })
+
+const readInfo = (storage: Datastore.Storage, root: string, key: string) =>
+  Effect.gen(function*() {
     const raw = yield* storage.read(root, key)
     if (Option.isNone(raw)) return yield* new CorruptRecord({ path: `${root}/${key}`, reason: "missing" })
     const parsed = Either.try(() => JSON.parse(new TextDecoder().decode(raw.value)) as unknown)
     if (Either.isLeft(parsed)) return yield* new CorruptRecord({ path: `${root}/${key}`, reason: "not JSON" })
     const info = (parsed.right as { info?: unknown } | null)?.info
-    if (typeof info !== "object" || info === null) return {} as Record<string, { size?: number; type?: string } | undefined>
-    return info as Record<string, { size?: number; type?: string } | undefined>
+    if (typeof info !== "object" || info === null) return {} as Info
+    return info as Info
   })
 
 /**

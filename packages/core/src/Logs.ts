@@ -18,11 +18,12 @@ import * as Task from "./Task.js"
  */
 export type LogStream = Mflog.LogStream
 
-/** Where an attempt's logs are, from its metadata: datastore type and root, or legacy locations. */
+/** Where an attempt's logs are, from its metadata (one listing): datastore type and root, or legacy locations. */
 const locate = (task: Task.Task, stream: LogStream) =>
   Effect.gen(function*() {
     const dict = yield* Task.metadataDict(task)
-    const attempt = yield* Task.currentAttempt(task)
+    const n = Number(dict["attempt"] ?? 0)
+    const attempt = task.attempt ?? (Number.isInteger(n) ? n : 0)
     const legacy = dict[Mflog.legacyLogLocationKey(stream)]
     const dsType = dict["ds-type"]
     const dsRoot = dict["ds-root"]
@@ -56,14 +57,17 @@ const sources = (task: Task.Task, stream: LogStream) =>
  * @category logs
  */
 export const loglines = Effect.fn("Logs.loglines")(function*(task: Task.Task, stream: LogStream, options?: Mflog.MergeOptions) {
-  const found = yield* sources(task, stream)
-  if (found.kind === "none") return Mflog.noDatastoreLines
+  return yield* linesOf(yield* sources(task, stream), options)
+})
+
+const linesOf = (found: Effect.Effect.Success<ReturnType<typeof sources>>, options?: Mflog.MergeOptions) => {
+  if (found.kind === "none") return Effect.succeed(Mflog.noDatastoreLines)
   if (found.kind === "legacy") {
     const text = found.files.length === 0 ? "" : Mflog.legacyText(found.files[0]!)
-    return text.split("\n").map((message): Mflog.LogLine => ({ ...Mflog.noDatastoreLine, message }))
+    return Effect.succeed(text.split("\n").map((message): Mflog.LogLine => ({ ...Mflog.noDatastoreLine, message })))
   }
-  return yield* Mflog.mergeLogs(found.files, options)
-})
+  return Mflog.mergeLogs(found.files, options)
+}
 
 /**
  * The whole log as text (`message + "\n"` per line). Python: `task.stdout` / `task.stderr`.
@@ -74,7 +78,7 @@ export const loglines = Effect.fn("Logs.loglines")(function*(task: Task.Task, st
 export const text = Effect.fn("Logs.text")(function*(task: Task.Task, stream: LogStream) {
   const found = yield* sources(task, stream)
   if (found.kind === "legacy") return found.files.length === 0 ? "" : Mflog.legacyText(found.files[0]!)
-  return Mflog.toText(yield* loglines(task, stream))
+  return Mflog.toText(yield* linesOf(found))
 })
 
 /**

@@ -272,6 +272,8 @@ export interface RunOptions {
   readonly oracle: Oracle
   /** Tasks rendered at once. Default 8. */
   readonly concurrency?: number
+  /** Flows walked at once. Default 4. */
+  readonly flowConcurrency?: number
   /** User name of the oracle process (its default namespace). Default "alice", the fixtures' ORACLE_USER. */
   readonly oracleUser?: string
   /** Progress messages (stderr in the CLI). */
@@ -316,12 +318,21 @@ export const run = (options: RunOptions) =>
     const root: Ctx = { tasks }
 
     // flows/*.json
-    for (const [name, oflow] of oracle.flows) {
-      const started = Date.now()
-      const ours = yield* flowJson(name, walk)
-      comparer.compare(oflow, ours, { path: `flows/${name}.json`, ctx: root, isValue: false }, "")
-      log(`flow ${name}: ${Date.now() - started} ms`)
-    }
+    // flows are walked a few at a time and compared (then dropped) as they arrive, in file order
+    const flows = [...oracle.flows]
+    const walked = new Map<string, Json>()
+    let next = 0
+    yield* Effect.forEach(flows, ([name]) =>
+      Effect.gen(function*() {
+        const started = Date.now()
+        walked.set(name, yield* flowJson(name, walk))
+        log(`flow ${name}: ${Date.now() - started} ms`)
+        while (next < flows.length && walked.has(flows[next]![0])) {
+          const [n, oflow] = flows[next++]!
+          comparer.compare(oflow, walked.get(n)!, { path: `flows/${n}.json`, ctx: root, isValue: false }, "")
+          walked.delete(n)
+        }
+      }), { concurrency: options.flowConcurrency ?? 4, discard: true })
 
     // namespaces.json
     const ns = oracle.namespaces
@@ -342,12 +353,8 @@ export const run = (options: RunOptions) =>
           Effect.catchAll((e) => Effect.succeed({ $error: { ours: true, type: e._tag, message: e.message } } as unknown as Json))
         )
       } else if (key === "views" && Array.isArray(v)) {
-        const views: Array<Json> = []
-        for (const view of v as ReadonlyArray<Json>) {
-          if (!isObj(view)) {
-            views.push(null)
-            continue
-          }
+        const views = yield* Effect.forEach(v as ReadonlyArray<Json>, (view) => {
+          if (!isObj(view)) return Effect.succeed(null as Json)
           const namespace = typeof view["namespace"] === "string" ? view["namespace"] : null
           const flowViews = isObj(view["flow_views"]) ? view["flow_views"] : {}
           const flowNames = Object.keys(flowViews)
@@ -362,9 +369,10 @@ export const run = (options: RunOptions) =>
             ? (view["lookups"] as ReadonlyArray<Json>).map((l) => parse(isObj(l) ? l["call"] : undefined))
             : []
           const started = Date.now()
-          views.push(yield* namespaceView(namespace, { flowNames, tags, allTagsKeys: [], lookups }, walk))
-          log(`namespace ${String(namespace)}: ${Date.now() - started} ms`)
-        }
+          return namespaceView(namespace, { flowNames, tags, allTagsKeys: [], lookups }, walk).pipe(
+            Effect.tap(() => log(`namespace ${String(namespace)}: ${Date.now() - started} ms`))
+          )
+        }, { concurrency: options.flowConcurrency ?? 4 })
         ours[key] = views
       } else if ((key === "invalid_lookups" || key === "attempt_lookups") && Array.isArray(v)) {
         const calls = (v as ReadonlyArray<Json>).map((l) => parse(isObj(l) ? l["call"] : undefined))
