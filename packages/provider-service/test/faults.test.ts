@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe } from "vitest"
 import { Errors } from "@metaflow-client/core"
 import { Auth, Observe, type ServiceMetadataProvider } from "@metaflow-client/provider-service"
 import { type FaultServer, startFaultServer } from "./FaultServer.js"
-import { collect, withProvider } from "./support.js"
+import { collect, transports, withProvider as withProviderOn } from "./support.js"
 
 const run = (runNumber: number | string, tags: ReadonlyArray<string> = []) => ({
   flow_id: "F",
@@ -25,12 +25,6 @@ const run = (runNumber: number | string, tags: ReadonlyArray<string> = []) => ({
 })
 
 let server: FaultServer
-beforeAll(async () => {
-  server = await startFaultServer()
-})
-afterAll(async () => {
-  await server.close()
-})
 
 const fast = (extra: Partial<ServiceMetadataProvider.Options> = {}): ServiceMetadataProvider.Options => ({
   url: server.url,
@@ -45,6 +39,15 @@ const fast = (extra: Partial<ServiceMetadataProvider.Options> = {}): ServiceMeta
 const hitsOf = (path: string) => server.hits.filter((h) => h.url.split("?")[0] === path).length
 
 const flip = <A, E>(eff: Effect.Effect<A, E>) => Effect.flip(eff)
+
+describe.each(transports)("over $name", (transport) => {
+const withProvider: typeof withProviderOn = (options, f) => withProviderOn(options, f, transport.layer)
+beforeAll(async () => {
+  server = await startFaultServer()
+})
+afterAll(async () => {
+  await server.close()
+})
 
 describe("faults", () => {
   it.live("a slow answer beyond the timeout is retried", () =>
@@ -221,4 +224,5 @@ describe("tag mutation faults", () => {
       assert.strictEqual(missing._tag, "TaggingError")
       assert.strictEqual(hitsOf("/flows/T/runs/4/tag/mutate"), 1)
     }))
+})
 })

@@ -9,7 +9,8 @@
  * - `auto` with `pageSize: 2`: many pages, every `X-Next-Cursor` followed;
  * - `never`: the plain requests Python sends;
  * - `auto` against a server emulating a pre-pagination service (query ignored, no `X-Limit`): the
- *   provider must detect it from the first answer and fall back to plain requests.
+ *   provider must detect it from the first answer and fall back to plain requests;
+ * - `auto` over `NodeHttpClient.layerUndici` instead of fetch.
  */
 import { assert, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
@@ -20,7 +21,7 @@ import { afterAll, beforeAll, describe } from "vitest"
 import type { MetadataProvider, Records } from "@metaflow-client/core"
 import { Observe } from "@metaflow-client/provider-service"
 import { fixturesDir, type ReplayServer, snapshotDsRoot, snapshotResponses, startReplayServer } from "./ReplayServer.js"
-import { collect, sorted, withProvider } from "./support.js"
+import { collect, sorted, transports, withProvider } from "./support.js"
 
 interface OracleTagged {
   readonly id: string
@@ -183,7 +184,8 @@ const modes = [
   { name: "auto (paged, _limit=100)", options: {}, legacy: false, expectPaged: true },
   { name: "auto with pageSize 2 (cursors followed)", options: { pageSize: 2 }, legacy: false, expectPaged: true },
   { name: "never (plain requests, as Python)", options: { pagination: "never" as const }, legacy: false, expectPaged: false },
-  { name: "auto against a pre-pagination service (fallback)", options: {}, legacy: true, expectPaged: false }
+  { name: "auto against a pre-pagination service (fallback)", options: {}, legacy: true, expectPaged: false },
+  { name: "auto over NodeHttpClient (undici)", options: {}, legacy: false, expectPaged: true, transport: transports[2].layer }
 ]
 
 describe.each(modes)("snapshot oracle, $name", (mode) => {
@@ -209,7 +211,7 @@ describe.each(modes)("snapshot oracle, $name", (mode) => {
   it.effect.each(flowNames)("flow %s: every run, step, task, artifact and metadata record", (name) =>
     Effect.gen(function*() {
       const counter = Observe.requestCounter()
-      yield* withProvider({ url: server.url, onRequest: counter.onRequest, ...mode.options }, (md) => checkFlow(md, loadFlow(name)))
+      yield* withProvider({ url: server.url, onRequest: counter.onRequest, ...mode.options }, (md) => checkFlow(md, loadFlow(name)), mode.transport)
       assert.deepStrictEqual(server.unknownRequests, [], "every request was one the real service answered")
       const pagedRequests = counter.events().filter((e) => e.url.includes("_limit=")).length
       if (mode.expectPaged) assert.isTrue(pagedRequests > 0, "paged requests were used")

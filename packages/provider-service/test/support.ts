@@ -2,6 +2,8 @@
  * Test helpers: run an effect against a service provider over the real fetch transport.
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -10,16 +12,24 @@ import { MetadataProvider } from "@metaflow-client/core"
 import { ServiceMetadataProvider } from "@metaflow-client/provider-service"
 import { type ReplayOptions, type ReplayServer, startReplayServer } from "./ReplayServer.js"
 
-/** The provider layer over `FetchHttpClient`. */
-export const providerLayer = (options: ServiceMetadataProvider.Options) =>
-  ServiceMetadataProvider.layer(options).pipe(Layer.provide(FetchHttpClient.layer))
+/** HTTP transports the provider is tested on. */
+export const transports = [
+  { name: "fetch", layer: FetchHttpClient.layer },
+  { name: "node:http", layer: NodeHttpClient.layer },
+  { name: "undici", layer: NodeHttpClient.layerUndici }
+] as const
+
+/** The provider layer over a transport (default `FetchHttpClient`). */
+export const providerLayer = (options: ServiceMetadataProvider.Options, transport: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer) =>
+  ServiceMetadataProvider.layer(options).pipe(Layer.provide(transport))
 
 /** Runs `f` with a freshly built provider. */
 export const withProvider = <A, E>(
   options: ServiceMetadataProvider.Options,
-  f: (md: MetadataProvider.Service) => Effect.Effect<A, E>
+  f: (md: MetadataProvider.Service) => Effect.Effect<A, E>,
+  transport?: Layer.Layer<HttpClient.HttpClient>
 ): Effect.Effect<A, E> =>
-  Effect.flatMap(MetadataProvider.MetadataProvider, f).pipe(Effect.provide(providerLayer(options)))
+  Effect.flatMap(MetadataProvider.MetadataProvider, f).pipe(Effect.provide(providerLayer(options, transport)))
 
 /** A stream as an array. */
 export const collect = <A, E>(s: Stream.Stream<A, E>): Effect.Effect<ReadonlyArray<A>, E> =>
