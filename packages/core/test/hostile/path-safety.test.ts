@@ -181,6 +181,24 @@ describe("crafted records pointing outside the root", () => {
     }
   })
 
+  // BUG (internal/values.ts, `includedFile`): `String(get("type") ?? "")` throws a TypeError (a defect, not a
+  // typed error) when the descriptor's `type` is an object whose `toString` is not a function, e.g. the
+  // JSON descriptor {"url": "local:///x", "type": {"toString": 1}}. Expected a typed error (CorruptBlob).
+  it.fails("an IncludeFile descriptor with a non-string type fails typed, not with a defect", async () => {
+    const enc = new TextEncoder()
+    const str = (x: string) => {
+      const b = enc.encode(x)
+      return [0x58, b.length & 0xff, (b.length >> 8) & 0xff, 0, 0, ...b]
+    }
+    const desc = JSON.stringify({ url: `local://${t.root}/data/x`, type: { toString: 1 } })
+    const pickle = Uint8Array.from([0x80, 2, 0x63, ...enc.encode("metaflow.includefile\nIncludedFile\n"), 0x29, 0x81, 0x7d, ...str("_descriptor"), ...str(desc), 0x73, 0x62, 0x2e])
+    const sha = "de".repeat(20)
+    putBlob(t.root, pickle, sha)
+    putArtifactRecord("evil_descriptor", sha, ":root:/corpus/.metaflow")
+    const exit = await runLocal(t.base, Effect.flatMap(Artifact.get(`${TASK}/evil_descriptor`), Artifact.value))
+    expect(TYPED_ERRORS.has(failureOf(exit)?._tag ?? "none")).toBe(true) // failureOf throws on a defect
+  })
+
   it("a ds-root metadata value outside the root does not move where logs are read", async () => {
     const metaDir = path.join(t.root, TASK, "_meta")
     for (const [i, value] of [path.join(t.outside, ".metaflow"), `${t.root}/../../outside/.metaflow`, "/"].entries()) {
