@@ -235,6 +235,25 @@ const fuzz = (name: string, arb: fc.Arbitrary<Uint8Array>, seed: number) =>
     expect(check!.mismatches, "values differing from Python's pickle.loads").toEqual([])
   }, fuzzTimeout(0.5))
 
+/**
+ * Inputs the fuzzers found that CPython's `pickle.loads` refuses but our decoder turns into a value (found by
+ * the cross-check; reported to the decoder owner). Each `it.fails` turns green-to-red when the decoder
+ * becomes as strict as CPython: then drop the `.fails`.
+ */
+describe("strictness vs CPython (known leniencies)", () => {
+  const refusedByPython: ReadonlyArray<readonly [string, string]> = [
+    ["protocol-0 LONG with a leading zero (int('01', 0) fails)", "4c30310a2e"],
+    ["protocol-0 FLOAT overflowing to inf (float('1e309') fails)", "4631653330390a2e"],
+    ["GLOBAL with an empty name line", "80056346616c73650a0a2e"],
+    ["a FRAME whose declared length overruns into a nested PROTO/FRAME", "8004950d0000000000000080049520000000000000008c086461746574696d65948c0464617465949394430407d0010194859452942e"]
+  ]
+  for (const [label, hex] of refusedByPython) {
+    it.fails(`${label}: ${hex} is a PickleError`, () => {
+      expect(() => Pickle.decodeSync(Uint8Array.from(Buffer.from(hex, "hex")))).toThrow(Pickle.PickleError)
+    })
+  }
+})
+
 describe("Pickle fuzz", () => {
   it("has corpus pickles to mutate", () => {
     expect(pickles.length).toBeGreaterThan(100)
