@@ -1,0 +1,120 @@
+/**
+ * The bench questions asked through our client, with the public API as a user would write them
+ * (`wideArtifactYPort` is the exception, labelled: it goes to the MetadataProvider port directly,
+ * because the public API has no batched "artifact of every task of a step" call yet).
+ */
+import { NodeContext } from "@effect/platform-node"
+import { Artifact, Cas, Datastore, Flow, MetadataProvider, Namespace, Pickle, Run, Step, Task } from "@metaflow-client/core"
+import { LocalProvider } from "@metaflow-client/provider-local"
+import { createHash } from "node:crypto"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
+import { idsAnswer } from "./floor.js"
+
+/** Concurrency a user would pick for per-object follow-up reads. */
+export const CONCURRENCY = 16
+
+const asNumber = (v: unknown): number => (typeof v === "bigint" ? Number(v) : (v as number))
+
+const ids = <A extends { readonly id: string }, E, R>(s: Stream.Stream<A, E, R>) =>
+  Effect.map(Stream.runCollect(s), (c) => idsAnswer(Chunk.toReadonlyArray(c).map((x) => x.id)))
+
+const none = <A, E, R>(e: Effect.Effect<A, E, R>) => Namespace.withNamespace(e, null)
+
+export const runsAll = none(Effect.flatMap(Flow.get("ScaleFlow"), (f) => ids(Flow.runs(f))))
+
+export const runsTagTenth = none(Effect.flatMap(Flow.get("ScaleFlow"), (f) => ids(Flow.runs(f, { tags: ["tenth"] }))))
+
+export const runsNsAlice = Namespace.withNamespace(
+  Effect.flatMap(Flow.get("ScaleFlow"), (f) => ids(Flow.runs(f))),
+  "user:alice"
+)
+
+export const latestSuccessfulRun = none(Effect.gen(function*() {
+  const f = yield* Flow.get("ScaleFlow")
+  const r = yield* Flow.latestSuccessfulRun(f)
+  return Option.match(r, { onNone: () => null, onSome: (r) => ({ id: r.id, ts: r.record.tsEpoch }) })
+}))
+
+export const allRunsSuccessful = none(Effect.gen(function*() {
+  const f = yield* Flow.get("ScaleFlow")
+  const runs = yield* Stream.runCollect(Flow.runs(f))
+  const ok = yield* Effect.forEach(runs, (r) => Run.successful(r), { concurrency: CONCURRENCY })
+  return { runs: ok.length, successful: ok.filter((x) => x).length }
+}))
+
+const wideRun = Effect.gen(function*() {
+  const f = yield* Flow.get("WideFlow")
+  const runs = yield* Stream.runCollect(Flow.runs(f))
+  return Chunk.toReadonlyArray(runs).map((r) => r.id).sort()[0]!
+})
+
+export const wideTasksList = none(Effect.gen(function*() {
+  const step = yield* Step.get(`WideFlow/${yield* wideRun}/fan`)
+  return yield* ids(Step.tasks(step))
+}))
+
+/** Public API, per task: Step.tasks → Task.artifact(t, "y") → Artifact.value, 16 at a time. */
+export const wideArtifactY = none(Effect.gen(function*() {
+  const step = yield* Step.get(`WideFlow/${yield* wideRun}/fan`)
+  const tasks = yield* Stream.runCollect(Step.tasks(step))
+  const ys = yield* Effect.forEach(tasks, (t) => Effect.flatMap(Task.artifact(t, "y"), Artifact.value), {
+    concurrency: CONCURRENCY
+  })
+  return { count: ys.length, sum: ys.reduce((a: number, v) => a + asNumber(v), 0) }
+}))
+
+/**
+ * PORT-LEVEL (not public API): one step-scoped `listArtifacts`, latest attempt per task, blobs read once
+ * per sha with bounded concurrency. What `Step.artifactValues(step, name)` should do.
+ */
+export const wideArtifactYPort = none(Effect.gen(function*() {
+  const step = yield* Step.get(`WideFlow/${yield* wideRun}/fan`)
+  const md = yield* MetadataProvider.MetadataProvider
+  const records = yield* Stream.runCollect(md.listArtifacts(step.path))
+  const ys = Task.latestAttemptOnly(records).filter((r) => r.name === "y")
+  const storage = yield* Datastore.storageFor("local")
+  const shas = [...new Set(ys.map((r) => r.sha))]
+  const values = new Map<string, unknown>()
+  yield* Effect.forEach(shas, (sha) =>
+    Effect.gen(function*() {
+      const r = ys.find((x) => x.sha === sha)!
+      const root = yield* Cas.rootOfLocation(r.location, r.flowId)
+      const key = Datastore.blobKey(r.flowId, sha)
+      const stored = yield* storage.readWithSidecar(root, key)
+      if (Option.isNone(stored)) return yield* Effect.dieMessage(`missing blob ${key}`)
+      const bytes = yield* Cas.unpack(stored.value, key)
+      values.set(sha, Pickle.decodeSync(bytes))
+    }), { concurrency: CONCURRENCY, discard: true })
+  return { count: ys.length, sum: ys.reduce((a, r) => a + asNumber(values.get(r.sha)), 0) }
+}))
+
+export const bigArtifact = none(Effect.gen(function*() {
+  const f = yield* Flow.get("ArtifactZooFlow")
+  const runs = yield* Stream.runCollect(Flow.runs(f))
+  const run = Chunk.toReadonlyArray(runs).map((r) => r.id).sort()[0]!
+  const step = yield* Step.get(`ArtifactZooFlow/${run}/big`)
+  const task = yield* Effect.flatMap(Step.task(step), (o) => Option.isSome(o) ? Effect.succeed(o.value) : Effect.dieMessage("no task"))
+  const v = (yield* Effect.flatMap(Task.artifact(task, "large_bytes"), Artifact.value)) as Uint8Array
+  return { length: v.length, sha1: createHash("sha1").update(v).digest("hex").slice(0, 12) }
+}))
+
+/** A runtime over a local workload (the directory holding `.metaflow`), built once and reused. */
+export const localRuntime = (dir: string) =>
+  ManagedRuntime.make(LocalProvider.layer({ root: dir }).pipe(Layer.provide(NodeContext.layer)))
+
+export const scenarios = {
+  runs_all: runsAll,
+  runs_tag_tenth: runsTagTenth,
+  runs_ns_alice: runsNsAlice,
+  latest_successful_run: latestSuccessfulRun,
+  wide_tasks_list: wideTasksList,
+  wide_artifact_y: wideArtifactY,
+  wide_artifact_y_port: wideArtifactYPort,
+  all_runs_successful: allRunsSuccessful,
+  big_artifact: bigArtifact
+} as const

@@ -1,0 +1,370 @@
+/**
+ * `pnpm bench`: our client against the physical floor (bench/floor.ts) and the real Python client
+ * (bench/python_client.py) on a scale workload built from a real run (bench/workload.ts).
+ *
+ *   pnpm bench                          build/reuse bench/.workload, run everything, write results
+ *   pnpm bench --workload DIR --json    ours only on DIR (holding .metaflow), JSON scenario → {ms, answer}
+ *   options: --reps N (default 5) --only a,b --no-python --no-cold --no-write
+ */
+import { spawnSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import type * as Effect from "effect/Effect"
+import { Floor } from "./floor.js"
+import * as Ours from "./ours.js"
+import { cachedWorkload, FULL_SHAPE } from "./workload.js"
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const repo = path.join(here, "..")
+
+// ---------------------------------------------------------------------------------------------------
+// arguments
+
+const argv = process.argv.slice(2)
+const flag = (name: string) => argv.includes(name)
+const opt = (name: string): string | undefined => {
+  const i = argv.indexOf(name)
+  return i >= 0 ? argv[i + 1] : undefined
+}
+const jsonOnly = flag("--json")
+const reps = Number(opt("--reps") ?? 5)
+const only = opt("--only")?.split(",")
+const log = (...a: Array<unknown>) => {
+  if (!jsonOnly) console.error(...a)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// measuring
+
+export interface Measure {
+  readonly ms: ReadonlyArray<number>
+  readonly min: number
+  readonly median: number
+  readonly answer: unknown
+  readonly peakRssMb?: number
+}
+
+const summary = (ms: ReadonlyArray<number>, answer: unknown, extra: Partial<Measure> = {}): Measure => {
+  const sorted = [...ms].sort((a, b) => a - b)
+  const median = sorted.length % 2 === 1
+    ? sorted[(sorted.length - 1) / 2]!
+    : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2
+  return { ms, min: sorted[0]!, median, answer, ...extra }
+}
+
+/** Peak RSS sampled every 2 ms while `f` runs (our client yields to the event loop between reads). */
+const withRss = async <A>(f: () => Promise<A>): Promise<[A, number]> => {
+  let peak = process.memoryUsage.rss()
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss())
+  }, 2)
+  try {
+    const a = await f()
+    peak = Math.max(peak, process.memoryUsage.rss())
+    return [a, peak / 1024 / 1024]
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+const canonical = (v: unknown): string =>
+  JSON.stringify(v, (_k, x) =>
+    x !== null && typeof x === "object" && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : x)
+
+/** Equal answers; for the latest run, runs tied on creation time are equally "latest" (Python's pick is directory order). */
+const sameAnswer = (scenario: string, a: unknown, b: unknown): boolean => {
+  if (canonical(a) === canonical(b)) return true
+  if (scenario === "latest_successful_run" && a !== null && b !== null) {
+    return (a as { ts: number }).ts === (b as { ts: number }).ts
+  }
+  return false
+}
+
+// ---------------------------------------------------------------------------------------------------
+// the scenarios
+
+type Name = keyof typeof Ours.scenarios | "cold_first_answer"
+
+const floorOf = (f: Floor): Partial<Record<Name, () => unknown>> => ({
+  runs_all: f.runsAll,
+  runs_tag_tenth: f.runsTagTenth,
+  runs_ns_alice: f.runsNsAlice,
+  latest_successful_run: f.latestSuccessfulRun,
+  wide_tasks_list: f.wideTasksList,
+  wide_artifact_y: f.wideArtifactY,
+  wide_artifact_y_port: f.wideArtifactY,
+  all_runs_successful: f.allRunsSuccessful,
+  big_artifact: f.bigArtifact
+})
+
+/** Python's name for each of our scenarios (the port-level variant answers Python's question too). */
+const pythonName = (n: string) => (n === "wide_artifact_y_port" ? "wide_artifact_y" : n)
+
+const LABELS: Record<Name, string> = {
+  runs_all: "list 1000 runs, namespace None",
+  runs_tag_tenth: "runs with tag `tenth` (100)",
+  runs_ns_alice: "runs in namespace user:alice (500)",
+  latest_successful_run: "latest successful run",
+  wide_tasks_list: "list 5000 tasks of one step",
+  wide_artifact_y: "artifact y of 5000 tasks (public API, per task)",
+  wide_artifact_y_port: "artifact y of 5000 tasks (PORT: step-scoped listArtifacts)",
+  all_runs_successful: "`successful` of 1000 runs",
+  big_artifact: "read a 20 MB artifact",
+  cold_first_answer: "cold start: fresh process → run list"
+}
+
+/** Scenarios that take seconds: at most 3 repetitions (as in the Python driver). */
+const SLOW = new Set(["wide_artifact_y", "wide_artifact_y_port", "all_runs_successful"])
+const repsOf = (n: string) => (SLOW.has(n) ? Math.min(reps, 3) : reps)
+
+const selected = (n: string) => only === undefined || only.includes(n)
+
+const hasFlow = (dir: string, flow: string) => fs.existsSync(path.join(dir, ".metaflow", flow))
+
+// ---------------------------------------------------------------------------------------------------
+// cold start
+
+const bundleCold = async (): Promise<string> => {
+  const out = path.join(here, ".workload", "cold_ours.mjs")
+  const { build } = await import("esbuild")
+  await build({
+    entryPoints: [path.join(here, "cold_ours.ts")],
+    outfile: out,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    tsconfig: path.join(repo, "tsconfig.base.json"),
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: "warning"
+  })
+  return out
+}
+
+const spawnTimed = (cmd: string, args: ReadonlyArray<string>) => {
+  const t0 = performance.now()
+  const r = spawnSync(cmd, args, { encoding: "utf8" })
+  const ms = performance.now() - t0
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`)
+  return { ms, answer: JSON.parse(r.stdout.trim().split("\n").at(-1)!) as unknown }
+}
+
+const coldRuns = (cmd: string, args: ReadonlyArray<string>): Measure => {
+  const ms: Array<number> = []
+  let answer: unknown
+  for (let i = 0; i < reps; i++) {
+    const r = spawnTimed(cmd, args)
+    ms.push(r.ms)
+    answer = r.answer
+  }
+  return summary(ms, answer)
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const main = async () => {
+  let dir = opt("--workload")
+  if (dir === undefined) {
+    log("workload: building or reusing bench/.workload ...")
+    const w = cachedWorkload(FULL_SHAPE)
+    dir = w.dir
+    log(w.built ? `workload built in ${(w.ms / 1000).toFixed(1)} s: ${dir}` : `workload cached: ${dir}`)
+  }
+  dir = path.resolve(dir)
+  const names = (Object.keys(Ours.scenarios) as Array<keyof typeof Ours.scenarios>)
+    .filter(selected)
+    .filter((n) => n !== "big_artifact" || hasFlow(dir!, "ArtifactZooFlow"))
+
+  // --json: ours only
+  const runtime = Ours.localRuntime(dir)
+  const ours: Record<string, Measure> = {}
+  const floorResults: Record<string, Measure> = {}
+  const floor = new Floor(path.join(dir, ".metaflow"))
+  const floorFns = floorOf(floor)
+
+  if (!jsonOnly) {
+    log("warming the page cache (one untimed floor pass) ...")
+    for (const n of names) floorFns[n]?.()
+    for (const n of names) {
+      const fn = floorFns[n]!
+      const ms: Array<number> = []
+      let answer: unknown
+      for (let i = 0; i < repsOf(n); i++) {
+        floor.reset()
+        const t0 = performance.now()
+        answer = fn()
+        ms.push(performance.now() - t0)
+      }
+      floorResults[n] = summary(ms, answer)
+      log(`floor  ${n}: ${floorResults[n].min.toFixed(1)} ms`)
+    }
+  }
+
+  for (const n of names) {
+    const eff = Ours.scenarios[n] as Effect.Effect<unknown, unknown, never>
+    const ms: Array<number> = []
+    let answer: unknown
+    let peak = 0
+    for (let i = 0; i < repsOf(n); i++) {
+      const t0 = performance.now()
+      const [a, rss] = await withRss(() => runtime.runPromise(eff))
+      ms.push(performance.now() - t0)
+      answer = a
+      peak = Math.max(peak, rss)
+    }
+    ours[n] = summary(ms, answer, { peakRssMb: peak })
+    log(`ours   ${n}: ${ours[n].min.toFixed(1)} ms  (peak RSS ${peak.toFixed(0)} MB)`)
+  }
+  await runtime.dispose()
+
+  if (jsonOnly) {
+    const out: Record<string, { ms: number; median_ms: number; answer: unknown }> = {}
+    for (const n of names) out[n] = { ms: round(ours[n]!.min), median_ms: round(ours[n]!.median), answer: ours[n]!.answer }
+    console.log(JSON.stringify(out, null, 2))
+    return
+  }
+
+  // python, one process for every scenario
+  let python: Record<string, Measure> | undefined
+  const pyOk = !flag("--no-python") && spawnSync("python3", ["-c", "import metaflow"]).status === 0
+  if (pyOk) {
+    log("python client: running (one process, all scenarios) ...")
+    const pyNames = [...new Set(names.map(pythonName))]
+    const r = spawnSync("python3", [path.join(here, "python_client.py"), dir, String(reps), ...pyNames], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+      maxBuffer: 64 * 1024 * 1024
+    })
+    if (r.status !== 0) throw new Error("python client failed")
+    const raw = JSON.parse(r.stdout) as Record<string, { ms: Array<number>; answer: unknown; peak_rss_mb: number }>
+    python = {}
+    for (const [k, v] of Object.entries(raw)) python[k] = summary(v.ms, v.answer, { peakRssMb: v.peak_rss_mb })
+  } else {
+    log("python client: skipped (python3 -c 'import metaflow' fails or --no-python)")
+  }
+
+  // cold start
+  if (!flag("--no-cold") && selected("cold_first_answer")) {
+    log("cold start: bundling and spawning ...")
+    const bundle = await bundleCold()
+    ours["cold_first_answer"] = coldRuns(process.execPath, [bundle, dir])
+    floorResults["cold_first_answer"] = coldRuns(process.execPath, [path.join(here, "cold_floor.mjs"), dir])
+    if (pyOk && python !== undefined) python["cold_first_answer"] = coldRuns("python3", [path.join(here, "python_client.py"), dir, "cold"])
+  }
+
+  // answers
+  const rows: Array<Row> = []
+  let mismatches = 0
+  for (const n of Object.keys(ours) as Array<Name>) {
+    const o = ours[n]!
+    const f = floorResults[n]
+    const p = python?.[pythonName(n)]
+    const floorOk = f === undefined || sameAnswer(n, o.answer, f.answer)
+    const pyOkAns = p === undefined || sameAnswer(n, o.answer, p.answer)
+    if (!floorOk || !pyOkAns) {
+      mismatches++
+      console.error(`ANSWER MISMATCH ${n}: ours=${canonical(o.answer)} floor=${canonical(f?.answer)} python=${canonical(p?.answer)}`)
+    }
+    rows.push({ name: n, ours: o, floor: f, python: p, answersMatch: floorOk && pyOkAns })
+  }
+
+  const table = renderTable(rows)
+  console.log(table)
+  if (!flag("--no-write") && opt("--workload") === undefined) {
+    const machine = describeMachine()
+    const results = {
+      date: new Date().toISOString(),
+      machine,
+      workload: { dir: path.relative(repo, dir), shape: FULL_SHAPE },
+      reps,
+      scenarios: Object.fromEntries(rows.map((r) => [r.name, {
+        label: LABELS[r.name],
+        ours: strip(r.ours),
+        floor: r.floor && strip(r.floor),
+        python: r.python && strip(r.python),
+        ours_over_floor: r.floor ? round(r.ours.min / r.floor.min) : null,
+        python_over_ours: r.python ? round(r.python.min / r.ours.min) : null,
+        answers_match: r.answersMatch
+      }]))
+    }
+    fs.writeFileSync(path.join(here, "results.json"), JSON.stringify(results, null, 2) + "\n")
+    writeResultsMd(table, machine)
+    log("wrote bench/results.json and bench/RESULTS.md")
+  }
+  if (mismatches > 0) process.exitCode = 1
+}
+
+interface Row {
+  readonly name: Name
+  readonly ours: Measure
+  readonly floor: Measure | undefined
+  readonly python: Measure | undefined
+  readonly answersMatch: boolean
+}
+
+const round = (x: number) => Math.round(x * 100) / 100
+const strip = (m: Measure) => ({
+  min_ms: round(m.min),
+  median_ms: round(m.median),
+  runs_ms: m.ms.map(round),
+  answer: m.answer,
+  ...(m.peakRssMb !== undefined ? { peak_rss_mb: Math.round(m.peakRssMb) } : {})
+})
+
+const fmt = (ms: number | undefined) =>
+  ms === undefined ? "—" : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(ms < 10 ? 1 : 0)} ms`
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "—" : `${(a / b).toFixed(a / b < 10 ? 2 : 0)}×`)
+
+const renderTable = (rows: ReadonlyArray<Row>): string => {
+  const head = "| question | ours min / median | floor min | Python min / median | ours ÷ floor | Python ÷ ours | answers |"
+  const sep = "|---|---|---|---|---|---|---|"
+  const lines = rows.map((r) =>
+    `| ${LABELS[r.name]} | ${fmt(r.ours.min)} / ${fmt(r.ours.median)} | ${fmt(r.floor?.min)} | ${r.python ? `${fmt(r.python.min)} / ${fmt(r.python.median)}` : "—"} | ${ratio(r.ours.min, r.floor?.min)} | ${ratio(r.python?.min, r.ours.min)} | ${r.answersMatch ? "equal" : "**DIFFER**"} |`)
+  const wide = rows.find((r) => r.name === "wide_tasks_list" || r.name === "wide_artifact_y")
+  const rss = rows.filter((r) => r.name.startsWith("wide_") && r.ours.peakRssMb !== undefined)
+    .map((r) => `${r.name} ${Math.round(r.ours.peakRssMb!)} MB${r.python?.peakRssMb ? ` (Python process peak ${Math.round(r.python.peakRssMb)} MB)` : ""}`)
+  return [head, sep, ...lines, "", wide ? `Peak RSS of our bench process during the 5,000-task walks: ${rss.join("; ")} (target < 200 MB).` : ""].join("\n")
+}
+
+const describeMachine = () => {
+  const py = spawnSync("python3", ["-c", "import sys, metaflow; print(sys.version.split()[0], metaflow.__version__)"], { encoding: "utf8" })
+  return {
+    nproc: os.availableParallelism(),
+    cpu: os.cpus()[0]?.model ?? "unknown",
+    memory_gb: Math.round(os.totalmem() / 1024 ** 3),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    python: py.status === 0 ? py.stdout.trim().split(" ")[0] : "unavailable",
+    metaflow: py.status === 0 ? py.stdout.trim().split(" ")[1] : "unavailable"
+  }
+}
+
+const writeResultsMd = (table: string, m: ReturnType<typeof describeMachine>) => {
+  const md = `# Bench results (last \`pnpm bench\`)
+
+Written by \`pnpm bench\` (bench/run.ts) on ${new Date().toISOString()}.
+
+Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memory_gb} GB memory, ${m.os}; Node ${m.node}; Python ${m.python} with metaflow ${m.metaflow}.
+
+Workload: bench/workload.ts from the real run in bench/template/.metaflow — ScaleFlow (1,000 runs, alice/bob,
+even/odd/tenth tags), WideFlow (one foreach step \`fan\` with 5,000 tasks), ArtifactZooFlow (20 MB artifact).
+Page cache warm (one untimed floor pass first). Each figure: min / median of ${reps} repetitions in one process
+(Python: slow scenarios 3 repetitions); our client reuses one runtime; the floor's blob memo is reset per repetition.
+Cold start: wall time of a fresh process (ours: esbuild bundle of bench/cold_ours.ts; floor: bench/cold_floor.mjs;
+Python: \`python_client.py DIR cold\`).
+
+${table}
+
+See bench/NOTES.md for the profile findings and what is missing.
+`
+  fs.writeFileSync(path.join(here, "RESULTS.md"), md)
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exit(1)
+})
