@@ -9,6 +9,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
 import { Credentials, S3Datastore } from "../src/index.js"
 
 const fromMap = (m: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(m))))
@@ -129,6 +130,32 @@ describe("Credentials", () => {
         expiration: new Date(Date.UTC(1970, 0, 1) + calls * 60 * MINUTE)
       }
     }
+    const spans: Array<Tracer.Span> = []
+    const tracer = Tracer.make({
+      span: (name, parent, context, links, startTime, kind) => {
+        const attributes = new Map<string, unknown>()
+        const span: Tracer.Span = {
+          _tag: "Span",
+          name,
+          spanId: `span${spans.length}`,
+          traceId: "trace",
+          parent,
+          context,
+          status: { _tag: "Started", startTime },
+          attributes,
+          links,
+          sampled: true,
+          kind,
+          end: () => {},
+          attribute: (key, value) => void attributes.set(key, value),
+          event: () => {},
+          addLinks: () => {}
+        }
+        spans.push(span)
+        return span
+      },
+      context: (f) => f()
+    })
     return Effect.gen(function*() {
       const s3 = yield* Datastore.S3Storage
       const got = Option.getOrThrow(yield* s3.readWithSidecar("s3://bucket-a/pre/fix/", "/F/data/ab/abc"))
@@ -143,7 +170,13 @@ describe("Credentials", () => {
       assert.strictEqual(seen[1]!["x-amz-security-token"], "session-2")
       assert.match(seen[1]!["authorization"]!, /Credential=ASIA2\//)
       assert.notInclude(JSON.stringify(seen), "very-secret")
+      // Spans record request headers: the session token and the signature are redacted there.
+      const attributes = spans.flatMap((s) => [...s.attributes.entries()].map(([k, v]) => `${k}=${String(v)}`))
+      assert.isTrue(attributes.some((a) => a.startsWith("http.request.header.x-amz-security-token=")))
+      assert.notInclude(attributes.join("\n"), "session-1")
+      assert.notInclude(attributes.join("\n"), "Signature=")
     }).pipe(
+      Effect.withTracer(tracer),
       Effect.provide(
         S3Datastore.layer({ region: "eu-central-1" }).pipe(
           Layer.provide(Layer.merge(Layer.succeed(HttpClient.HttpClient, fake), Credentials.fromProvider(provider)))

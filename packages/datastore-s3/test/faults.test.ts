@@ -104,6 +104,31 @@ describe.skipIf(skipS3())("S3Datastore under injected faults", () => {
           assert.strictEqual(proxy.seen.length, 3)
         }).pipe(Effect.provide(live({ retries: 2 }))))
 
+      it.live("a transport failure after the last retry names the object and carries no credentials", () =>
+        Effect.gen(function*() {
+          proxy.plan = () => "reset"
+          const s3 = yield* Datastore.S3Storage
+          const err = yield* Effect.flip(s3.read(root, "F/data/ab/small"))
+          assert.strictEqual(err._tag, "BackendError")
+          assert.include(err.message, `s3://${bucket}/root/F/data/ab/small: request failed (Transport)`)
+          const shown = [err.message, String(err), JSON.stringify(err), String((err as Errors.BackendError).cause)]
+          for (const text of shown) {
+            assert.notInclude(text, "tok-SECRET")
+            assert.notInclude(text, "Signature=")
+          }
+          assert.strictEqual(proxy.seen.length, 2)
+          assert.strictEqual(proxy.seen[0]!.headers["x-amz-security-token"], "tok-SECRET")
+        }).pipe(
+          Effect.provide(
+            S3Datastore.layer({ endpoint: proxy.endpoint, retries: 1, retryBase: "5 millis" }).pipe(
+              Layer.provide(Layer.merge(
+                client,
+                Credentials.fromStatic({ accessKeyId: "testing", secretAccessKey: "testing", sessionToken: "tok-SECRET" })
+              ))
+            )
+          )
+        ))
+
       it.live("a stalled body times out and is retried (never hangs)", () =>
         Effect.gen(function*() {
           proxy.plan = ({ n }) => (n < 2 ? "stall" : undefined)

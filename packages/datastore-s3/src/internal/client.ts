@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Headers from "@effect/platform/Headers"
 import * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -54,10 +55,20 @@ const TRANSIENT_CODES = new Set(["SlowDown", "RequestTimeout", "InternalError", 
 const transient = (reason: string, cause?: unknown): S3Failure =>
   new S3Failure({ transient: true, reason, ...(cause === undefined ? {} : { cause }) })
 
-const fromHttpError = (e: HttpClientError.HttpClientError): S3Failure =>
-  e._tag === "RequestError"
-    ? new S3Failure({ transient: e.reason === "Transport", reason: `request failed: ${e.message}`, cause: e })
-    : transient(`reading the response failed: ${e.message}`, e)
+/**
+ * Classifies a transport error. Only the underlying cause is kept: the `HttpClientError` itself carries
+ * the signed request, whose headers include the session token.
+ */
+const fromHttpError = (e: HttpClientError.HttpClientError): S3Failure => {
+  const detail = e.cause instanceof Error ? e.cause.message : e.reason
+  return e._tag === "RequestError"
+    ? new S3Failure({
+      transient: e.reason === "Transport",
+      reason: `request failed (${e.reason}): ${detail}`,
+      ...(e.cause === undefined ? {} : { cause: e.cause })
+    })
+    : transient(`reading the response failed (${e.reason}): ${detail}`, e.cause)
+}
 
 const contentLength = (headers: Readonly<Record<string, string>>): number | undefined => {
   const v = headers["content-length"]
@@ -193,7 +204,9 @@ export const makeTransport = (
       const request = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(signed))
       return yield* http.execute(request).pipe(
         Effect.mapError(fromHttpError),
-        Effect.timeoutFail({ duration: cfg.timeout, onTimeout: timeoutFailure })
+        Effect.timeoutFail({ duration: cfg.timeout, onTimeout: timeoutFailure }),
+        // The client records request headers on its span: keep the session token out of traces.
+        Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, "x-amz-security-token"])
       )
     })
 
