@@ -184,4 +184,42 @@ describe("Credentials", () => {
       )
     )
   })
+
+  it.live("a bucket in another region is retried there (x-amz-bucket-region)", () => {
+    const urls: Array<string> = []
+    const fake = HttpClient.make((req) =>
+      Effect.sync(() => {
+        urls.push(`${req.url} ${req.headers["authorization"]?.match(/Credential=[^/]+\/\d+\/([^/]+)/)?.[1]}`)
+        return HttpClientResponse.fromWeb(
+          req,
+          req.url.includes("eu-west-1")
+            ? new Response("ok")
+            : new Response("<Error><Code>PermanentRedirect</Code></Error>", {
+              status: 301,
+              headers: { "x-amz-bucket-region": "eu-west-1" }
+            })
+        )
+      })
+    )
+    return Effect.gen(function*() {
+      const s3 = yield* Datastore.S3Storage
+      const bytes = Option.getOrThrow(yield* s3.read("s3://far-bucket/p", "k"))
+      assert.strictEqual(new TextDecoder().decode(bytes), "ok")
+      yield* s3.read("s3://far-bucket/p", "k2")
+      assert.deepStrictEqual(urls, [
+        "https://far-bucket.s3.us-east-1.amazonaws.com/p/k us-east-1",
+        "https://far-bucket.s3.eu-west-1.amazonaws.com/p/k eu-west-1",
+        "https://far-bucket.s3.eu-west-1.amazonaws.com/p/k2 eu-west-1"
+      ])
+    }).pipe(
+      Effect.provide(
+        S3Datastore.layer({ retryBase: "1 millis" }).pipe(
+          Layer.provide(Layer.merge(
+            Layer.succeed(HttpClient.HttpClient, fake),
+            Credentials.static({ accessKeyId: "A", secretAccessKey: "B" })
+          ))
+        )
+      )
+    )
+  })
 })

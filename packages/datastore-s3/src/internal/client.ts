@@ -177,6 +177,9 @@ export const makeTransport = (
   const policy = retryPolicy(cfg)
   const timeoutFailure = () => transient(`no response within ${Duration.format(cfg.timeout)}`)
 
+  // Buckets found in another region than configured (AWS answers 301/400 with `x-amz-bucket-region`).
+  const bucketRegions = new Map<string, string>()
+
   const send = (
     method: "GET" | "HEAD",
     bucket: string,
@@ -186,13 +189,14 @@ export const makeTransport = (
     Effect.gen(function*() {
       const creds = yield* Effect.mapError(credentials.get, (e) =>
         new S3Failure({ transient: false, reason: e.message, cause: e }))
-      const url = objectUrl(cfg.addressing, bucket, key)
+      const region = bucketRegions.get(bucket) ?? cfg.addressing.region
+      const url = objectUrl({ ...cfg.addressing, region }, bucket, key)
       const signed = yield* Effect.mapError(
         sign({
           method,
           url,
           headers,
-          region: cfg.addressing.region,
+          region,
           credentials: {
             accessKeyId: creds.accessKeyId,
             secretAccessKey: Redacted.value(creds.secretAccessKey),
@@ -202,12 +206,23 @@ export const makeTransport = (
         (cause) => new S3Failure({ transient: false, reason: "could not sign the request", cause })
       )
       const request = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(signed))
-      return yield* http.execute(request).pipe(
+      const response = yield* http.execute(request).pipe(
         Effect.mapError(fromHttpError),
         Effect.timeoutFail({ duration: cfg.timeout, onTimeout: timeoutFailure }),
         // The client records request headers on its span: keep the session token out of traces.
         Effect.locallyWith(Headers.currentRedactedNames, (names) => [...names, "x-amz-security-token"])
       )
+      const actual = response.headers["x-amz-bucket-region"]
+      if (
+        (response.status === 301 || response.status === 307 || response.status === 400 || response.status === 403) &&
+        actual !== undefined && /^[a-z0-9-]{1,40}$/.test(actual) && actual !== region
+      ) {
+        bucketRegions.set(bucket, actual)
+        return yield* Effect.fail(
+          new S3Failure({ transient: true, reason: `bucket is in region ${actual}, not ${region}`, status: response.status })
+        )
+      }
+      return response
     })
 
   const withPolicy = <A>(attempt: Effect.Effect<A, S3Failure, Scope.Scope>) =>
