@@ -126,12 +126,27 @@ describe("Mflog fuzz", () => {
         expect(lines.map((l) => key(l.line)).sort()).toEqual(input)
         for (let i = 1; i < lines.length; i++) expect(Mflog.LogLineOrder(lines[i - 1]!, lines[i]!)).not.toBe(1)
         const reversed = Mflog.mergeLogs([...sources].reverse())
-        expect(Either.isRight(reversed) && reversed.right.map((l) => key(l.line))).toEqual(lines.map((l) => key(l.line)))
+        // what a reader sees (timestamp, message) must not depend on the source order; the raw `line` bytes
+        // may, for lines that differ only by a missing final "\n" (known bug, pinned below)
+        const seen = (ls: ReadonlyArray<Mflog.LogLine>) => ls.map((l) => `${l.timestampText}|${l.message}`)
+        expect(Either.isRight(reversed) && seen(reversed.right)).toEqual(seen(lines))
         expect(Mflog.toText(lines)).toBe(lines.map((l) => l.message + "\n").join(""))
       }),
       { numRuns: RUNS, seed: SEEDS.mflog + 2 }
     )
   }, fuzzTimeout(1))
+
+  // BUG (Mflog.ts, mergeLogs/compareEntries): two lines that differ only by the final "\n" (the last line of
+  // a half-written source has none) compare equal, so their order — and `LogLine.line`/`raw` — depends on
+  // the order of the sources, contrary to the doc ("The result does not depend on the order of sources").
+  it.fails("mergeLogs orders lines that differ only by a missing final newline independently of source order", () => {
+    const l = "[MFLOG|0|2026-11-27T08:11:25.032526Z|runtime|955cdd91]Task failed."
+    const a = enc.encode(l)
+    const b = enc.encode(l + "\n")
+    const x = Either.getOrThrow(Mflog.mergeLogs([a, b])).map((line) => key(line.line))
+    const y = Either.getOrThrow(Mflog.mergeLogs([b, a])).map((line) => key(line.line))
+    expect(x).toEqual(y)
+  })
 
   it(`mergeLogs with small limits: ${RUNS} cases fail with a typed MflogError exactly when a limit is exceeded`, () => {
     fc.assert(
