@@ -76,7 +76,9 @@ const runRecords = (flow: Flow, options: RunsOptions = {}) =>
   Effect.gen(function*() {
     const md = yield* MetadataProvider
     const tags = options.tags ?? []
-    const hint = flow.namespace === null ? tags : [...tags, flow.namespace]
+    // the hint narrows by the caller's tags (the selective part of the question), or by the namespace tag
+    // when there are none; core re-applies the namespace and every tag below
+    const hint = tags.length > 0 || flow.namespace === null ? tags : [flow.namespace]
     const since = options.since?.getTime()
     const records = yield* md.listRuns(flow.path, {
       ...(hint.length > 0 ? { tags: hint } : {}),

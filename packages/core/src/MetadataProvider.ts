@@ -58,6 +58,14 @@ export interface Service {
   /** Every metadata record of a task, of all attempts, in backend order. */
   readonly listMetadata: (path: TaskPath) => Effect.Effect<ReadonlyArray<MetadataRecord>, StorageError>
   /**
+   * Optional: every metadata record of every task of a step or a run (all attempts), in backend order,
+   * where the backend can list them in a few requests (the service's run-level `/metadata` listing). Core
+   * uses it for questions about many tasks at once (the foreach neighbours of `Task.parentTaskPathspecs`
+   * and `childTaskPathspecs`): one listing instead of one request per task. Without it, core lists the
+   * tasks and then the metadata of each.
+   */
+  readonly listMetadataInScope?: (scope: StepPath | RunPath) => Stream.Stream<MetadataRecord, StorageError>
+  /**
    * Artifact records in a scope. With `attempt`, exactly that attempt's records. Without it, at least
    * every record of each task's latest attempt that registered artifacts; records of older attempts may
    * be included too (core keeps, per task, only the highest `attemptId`).

@@ -378,6 +378,13 @@ export const graph = (task: Task) =>
       : Effect.succeed(g)
   })
 
+const executionPathSelected = (selector: Graph.TaskSelector, records: Iterable<MetadataRecord>): boolean => {
+  for (const m of records) {
+    if (m.fieldName === "foreach-execution-path" && typeof m.value === "string" && Graph.selects(selector, m.value)) return true
+  }
+  return false
+}
+
 const neighbourPathspecs = (task: Task, direction: "parents" | "children") =>
   Effect.gen(function*() {
     const g = yield* graph(task)
@@ -388,16 +395,38 @@ const neighbourPathspecs = (task: Task, direction: "parents" | "children") =>
     const steps = direction === "parents" ? Graph.parentsOf(g, step) : g.steps.get(step)?.next ?? []
     const selector = direction === "parents" ? Graph.parentSelector(g, step, cur) : Graph.childSelector(g, step, cur)
     const md = yield* MetadataProvider
+    const runPath = { flow: task.path.flow, run: task.path.run }
+    const pathspec = (name: string, taskId: string) => `${task.path.flow}/${task.path.run}/${name}/${taskId}`
+    /** Task ids of a neighbouring step; none when that step never ran in this run. */
+    const tasksOf = (name: string) =>
+      Effect.flatMap(md.getStep({ ...runPath, step: name }), (found) =>
+        Option.isNone(found)
+          ? Effect.succeed([] as ReadonlyArray<string>)
+          : Effect.map(Stream.runCollect(md.listTasks({ ...runPath, step: name })), (ts) => Chunk.toReadonlyArray(Chunk.map(ts, (t) => t.taskId))))
+    if (selector._tag === "All") {
+      const perStep = yield* Effect.forEach(steps, (name) => Effect.map(tasksOf(name), (ids) => ids.map((id) => pathspec(name, id))), { concurrency: 4 })
+      return perStep.flat()
+    }
+    if (md.listMetadataInScope !== undefined && steps.length > 0) {
+      // one listing of the neighbouring steps' metadata instead of a request per task (as Python's
+      // `filtered_tasks`: the tasks whose `foreach-execution-path` is selected)
+      const scope = steps.length === 1 ? { ...runPath, step: steps[0]! } : runPath
+      const selected = new Map<string, Set<string>>(steps.map((s) => [s, new Set()]))
+      yield* md.listMetadataInScope(scope).pipe(
+        Stream.runForEach((m) =>
+          Effect.sync(() => {
+            if (executionPathSelected(selector, [m])) selected.get(m.stepName)?.add(m.taskId)
+          })
+        )
+      )
+      return steps.flatMap((name) => [...selected.get(name)!].map((id) => pathspec(name, id)))
+    }
     const perStep = yield* Effect.forEach(steps, (name) =>
       Effect.gen(function*() {
-        const stepPath = { ...task.path, step: name }
-        const records = yield* md.listTasks(stepPath).pipe(Stream.runCollect)
-        const chosen = yield* Effect.filter(records, (r) => {
-          if (selector._tag === "All") return Effect.succeed(true)
-          return Effect.map(md.listMetadata({ ...stepPath, task: r.taskId }), (ms) =>
-            ms.some((m) => m.fieldName === "foreach-execution-path" && typeof m.value === "string" && Graph.selects(selector, m.value)))
-        }, { concurrency: 16 })
-        return chosen.map((r) => `${task.path.flow}/${task.path.run}/${name}/${r.taskId}`)
+        const ids = yield* tasksOf(name)
+        const chosen = yield* Effect.filter(ids, (id) =>
+          Effect.map(md.listMetadata({ ...runPath, step: name, task: id }), (ms) => executionPathSelected(selector, ms)), { concurrency: 16 })
+        return chosen.map((id) => pathspec(name, id))
       }), { concurrency: 4 })
     return perStep.flat()
   })

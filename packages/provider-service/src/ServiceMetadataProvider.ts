@@ -265,6 +265,10 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
       const rows = yield* Stream.runCollect(Api.listing(api, [...taskSeg(path), "metadata"], paged, Records.decodeMetadata))
       return Chunk.toReadonlyArray(rows)
     }),
+    listMetadataInScope: (scope) => {
+      const rows = Api.listing(api, [...runSeg(scope), "metadata"], paged, Records.decodeMetadata)
+      return "step" in scope ? Stream.filter(rows, (m) => m.stepName === scope.step) : rows
+    },
     listArtifacts: (scope, attempt) =>
       attempt === undefined
         ? latestAttemptOnly(artifactsOf(scope))
