@@ -199,8 +199,13 @@ const readInfo = (storage: Datastore.Storage, root: string, key: string) =>
     const parsed = Either.try(() => JSON.parse(new TextDecoder().decode(raw.value)) as unknown)
     if (Either.isLeft(parsed)) return yield* new CorruptRecord({ path: `${root}/${key}`, reason: "not JSON" })
     const info = (parsed.right as { info?: unknown } | null)?.info
-    if (typeof info !== "object" || info === null) return {} as Info
-    return info as Info
+    // A null-prototype copy: artifact names like `constructor` or `__proto__` must not find Object's members.
+    const out: Info = Object.create(null)
+    if (typeof info !== "object" || info === null || Array.isArray(info)) return out
+    for (const [name, entry] of Object.entries(info)) {
+      if (typeof entry === "object" && entry !== null && !Array.isArray(entry)) out[name] = entry as Info[string]
+    }
+    return out
   })
 
 /**

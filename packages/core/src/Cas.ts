@@ -6,7 +6,7 @@
  */
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import { gunzipSync } from "fflate"
+import { Gunzip } from "fflate"
 import { CorruptBlob } from "./Errors.js"
 import type { StoredObject } from "./Datastore.js"
 
@@ -20,9 +20,29 @@ export const defaultMaxBlobBytes = 1024 * 1024 * 1024
 
 const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b
 
+const crcTable = (() => {
+  const t = new Uint32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
+    t[n] = c >>> 0
+  }
+  return t
+})()
+
+/** CRC-32 (the gzip trailer's checksum). */
+const crc32 = (b: Uint8Array): number => {
+  let c = 0xffffffff
+  for (let i = 0; i < b.length; i++) c = crcTable[(c ^ b[i]!) & 0xff]! ^ (c >>> 8)
+  return (c ^ 0xffffffff) >>> 0
+}
+
+const readU32 = (b: Uint8Array, at: number) => (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0
+
 /**
- * Gunzips one gzip member, refusing output larger than `maxBytes` and reporting truncation or garbage as
- * `CorruptBlob` naming the path.
+ * Gunzips one gzip member, refusing output larger than `maxBytes` (counted while inflating, so a bomb
+ * that lies about its size is stopped too) and checking the trailer's size and CRC: truncation, garbage
+ * or a tampered trailer is a `CorruptBlob` naming the path.
  *
  * @since 0.1.0
  * @category unpacking
@@ -30,21 +50,47 @@ const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8
 export const gunzip = (bytes: Uint8Array, path: string, maxBytes = defaultMaxBlobBytes): Either.Either<Uint8Array, CorruptBlob> => {
   if (!isGzip(bytes)) return Either.left(new CorruptBlob({ path, reason: "not gzip data" }))
   if (bytes.length < 18) return Either.left(new CorruptBlob({ path, reason: "truncated gzip data" }))
-  // ISIZE (the last 4 bytes) is the uncompressed size mod 2^32: check it before allocating.
   const n = bytes.length
-  const isize = (bytes[n - 4]! | (bytes[n - 3]! << 8) | (bytes[n - 2]! << 16) | (bytes[n - 1]! << 24)) >>> 0
+  const isize = readU32(bytes, n - 4)
   if (isize > maxBytes) {
     return Either.left(new CorruptBlob({ path, reason: `declared size ${isize} exceeds the limit of ${maxBytes} bytes` }))
   }
+  const chunks: Array<Uint8Array> = []
+  let total = 0
+  let ended = false
   try {
-    const out = gunzipSync(bytes)
-    if (out.length !== isize) {
-      return Either.left(new CorruptBlob({ path, reason: `truncated gzip data (${out.length} of ${isize} bytes)` }))
-    }
-    return Either.right(out)
+    const stream = new Gunzip((chunk, final) => {
+      total += chunk.length
+      if (total > maxBytes) throw new LimitExceeded()
+      chunks.push(chunk)
+      if (final) ended = true
+    })
+    stream.push(bytes, true)
   } catch (e) {
-    return Either.left(new CorruptBlob({ path, reason: `invalid gzip data: ${e instanceof Error ? e.message : String(e)}` }))
+    if (e instanceof LimitExceeded) {
+      return Either.left(new CorruptBlob({ path, reason: `unpacked size exceeds the limit of ${maxBytes} bytes` }))
+    }
+    return Either.left(new CorruptBlob({ path, reason: `invalid gzip data: ${e instanceof Error ? e.message : "unknown error"}` }))
   }
+  if (!ended) return Either.left(new CorruptBlob({ path, reason: "truncated gzip data" }))
+  const out = chunks.length === 1 ? chunks[0]! : concat(chunks, total)
+  if (out.length % 0x100000000 !== isize) {
+    return Either.left(new CorruptBlob({ path, reason: `truncated gzip data (${out.length} bytes, trailer says ${isize})` }))
+  }
+  if (crc32(out) !== readU32(bytes, n - 8)) return Either.left(new CorruptBlob({ path, reason: "gzip checksum mismatch" }))
+  return Either.right(out)
+}
+
+class LimitExceeded extends Error {}
+
+const concat = (chunks: ReadonlyArray<Uint8Array>, total: number): Uint8Array => {
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const c of chunks) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
 }
 
 /**
@@ -74,7 +120,9 @@ export const unpack = (
     const m = meta as { cas_raw?: unknown; cas_version?: unknown }
     if (m.cas_raw === true) return Either.right(stored.bytes)
     if (m.cas_version === undefined) return Either.left(new CorruptBlob({ path, reason: "Could not extract encoding version" }))
-    if (m.cas_version !== 1) return Either.left(new CorruptBlob({ path, reason: `Unknown encoding version ${String(m.cas_version)}` }))
+    if (m.cas_version !== 1) {
+      return Either.left(new CorruptBlob({ path, reason: `Unknown encoding version ${JSON.stringify(m.cas_version)}` }))
+    }
   }
   return gunzip(stored.bytes, path, options.maxBytes)
 }

@@ -26,7 +26,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Stream from "effect/Stream"
-import { backendError, isWithin, joinIds, listDir, optional, pythonJson, readJson } from "./internal/files.js"
+import { backendError, isAbsent, isWithin, joinIds, listDir, makeConfinement, optional, pythonJson, readJson } from "./internal/files.js"
 import * as Root from "./Root.js"
 
 type Decoder<A> = (input: unknown, path: string) => Either.Either<A, Errors.CorruptRecord>
@@ -46,6 +46,11 @@ export const MAX_TAG_MUTATION_TRIES = 5
  * @category constants
  */
 export const MAX_USER_TAG_SET_SIZE = 50
+
+/** A tag-mutation lock older than this (ms) was left by a crashed process and is broken. */
+const staleLockMs = 30_000
+/** How long a mutation waits for another process's lock (ms) before failing. */
+const lockTimeoutMs = 20_000
 
 /** Concurrency of fan-out file reads. */
 const READ_CONCURRENCY = 32
@@ -87,6 +92,11 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
   /** Serialises this process's mutations; the optimistic protocol covers other processes. */
   const mutationLock = yield* Effect.makeSemaphore(1)
 
+  const confinement = yield* makeConfinement(fs, path, base)
+  /** Reads JSON from a file that must resolve inside the root (symlinks leading out are refused). */
+  const readConfined = (file: string): Effect.Effect<Option.Option<unknown>, Errors.StorageError> =>
+    Effect.zipRight(confinement.check(file), readJson(fs, file))
+
   const dirOf = (...ids: ReadonlyArray<string>) => joinIds(path, base, ids)
   const selfFile = (dir: string) => path.join(dir, "_meta", "_self.json")
 
@@ -97,7 +107,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
   const fetchSelf = <A>(dir: string, decode: Decoder<A>): Effect.Effect<Option.Option<A>, Errors.StorageError> =>
     Effect.gen(function*() {
       const file = selfFile(dir)
-      const json = yield* readJson(fs, file)
+      const json = yield* readConfined(file)
       if (Option.isSome(json)) return Option.some(yield* decodeWith(decode, file, json.value))
       const meta = path.dirname(file)
       const metaInfo = yield* optional(fs.stat(meta), meta)
@@ -109,7 +119,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
 
   /** `_self.json` of a listing entry: absent → not an object (None); present but corrupt → error. */
   const listedSelf = <A>(dir: string, decode: Decoder<A>): Effect.Effect<Option.Option<A>, Errors.StorageError> =>
-    Effect.flatMap(readJson(fs, selfFile(dir)), (json) =>
+    Effect.flatMap(readConfined(selfFile(dir)), (json) =>
       Option.isSome(json)
         ? Effect.map(decodeWith(decode, selfFile(dir), json.value), Option.some)
         : Effect.succeedNone)
@@ -170,7 +180,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
   }
 
   const readArtifact = (file: string): Effect.Effect<Option.Option<Records.ArtifactRecord>, Errors.StorageError> =>
-    Effect.flatMap(readJson(fs, file), (json) =>
+    Effect.flatMap(readConfined(file), (json) =>
       Option.isSome(json) ? Effect.map(decodeWith(Records.decodeArtifact, file, json.value), Option.some) : Effect.succeedNone)
 
   // ---------------------------------------------------------------------------------------------------
@@ -247,8 +257,49 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
       return { consistent: addedOk && removedOk, tags: [...final] }
     })
 
+  /**
+   * A lock between processes of this client: a directory made atomically in the run's `_meta` (hidden from
+   * listings by its leading dot), removed when the mutation ends. Python's own writers do not take it, so
+   * the optimistic read-back below still guards against them; among our processes no update is lost.
+   * A lock older than `staleLockMs` (a crashed holder) is broken.
+   */
+  const withRunLock = <A, E>(p: Pathspec.RunPath, use: Effect.Effect<A, E>) =>
+    Effect.gen(function*() {
+      const runDir = yield* dirOf(p.flow, p.run)
+      const lockDir = path.join(runDir, "_meta", ".mfc-tag-lock")
+      const acquire = Effect.gen(function*() {
+        const started = yield* Clock.currentTimeMillis
+        for (;;) {
+          const made = yield* fs.makeDirectory(lockDir).pipe(
+            Effect.as("made" as const),
+            Effect.catchAll((e) =>
+              e._tag === "SystemError" && e.reason === "AlreadyExists"
+                ? Effect.succeed("held" as const)
+                : isAbsent(e)
+                // no run: nothing to lock; the mutation reports the missing run
+                ? Effect.succeed("no-run" as const)
+                : Effect.fail(backendError(lockDir, e)))
+          )
+          if (made !== "held") return made
+          const now = yield* Clock.currentTimeMillis
+          const info = yield* optional(fs.stat(lockDir), lockDir)
+          const mtime = Option.flatMap(info, (i) => i.mtime).pipe(Option.map((d) => d.getTime()), Option.getOrElse(() => now))
+          if (now - mtime > staleLockMs) yield* fs.remove(lockDir, { recursive: true }).pipe(Effect.ignore)
+          else if (now - started > lockTimeoutMs) {
+            return yield* new Errors.TaggingError({ reason: `Tagging failed: ${lockDir} is held by another process` })
+          }
+          yield* Effect.sleep(10 + (yield* Random.nextIntBetween(0, 40)))
+        }
+      })
+      return yield* Effect.acquireUseRelease(
+        acquire,
+        () => use,
+        (held) => held === "made" ? fs.remove(lockDir, { recursive: true }).pipe(Effect.ignore) : Effect.void
+      )
+    })
+
   const mutateRunTags: MetadataProvider.Service["mutateRunTags"] = (p, { add, remove }) =>
-    mutationLock.withPermits(1)(Effect.gen(function*() {
+    mutationLock.withPermits(1)(withRunLock(p, Effect.gen(function*() {
       for (let tries = 1;; tries++) {
         const result = yield* mutateOnce(p, add, remove)
         if (result.consistent) return result.tags
@@ -258,7 +309,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
       return yield* new Errors.TaggingError({
         reason: "Tagging failed due to too many conflicting updates from other processes"
       })
-    })).pipe(Effect.withSpan("LocalMetadataProvider.mutateRunTags", { attributes: { flow: p.flow, run: p.run } }))
+    }))).pipe(Effect.withSpan("LocalMetadataProvider.mutateRunTags", { attributes: { flow: p.flow, run: p.run } }))
 
   // ---------------------------------------------------------------------------------------------------
 
@@ -320,7 +371,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
         const names = (yield* listDir(fs, metaDir)).filter((n) => n.startsWith("sysmeta_"))
         const records = yield* Effect.forEach(names, (name) => {
           const file = path.join(metaDir, name)
-          return Effect.flatMap(readJson(fs, file), (json) =>
+          return Effect.flatMap(readConfined(file), (json) =>
             Option.isSome(json)
               ? Effect.map(decodeWith(Records.decodeMetadata, file, json.value), Option.some)
               : Effect.succeedNone)

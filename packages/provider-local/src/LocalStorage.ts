@@ -19,7 +19,7 @@ import { Datastore, Errors } from "@metaflow-client/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { backendError, isAbsent, isWithin, optional } from "./internal/files.js"
+import { backendError, isAbsent, makeConfinement, optional } from "./internal/files.js"
 import type * as Root from "./Root.js"
 
 const LOCAL_SCHEME = "local://"
@@ -46,11 +46,11 @@ export const make = Effect.fn("LocalStorage.make")(function*(root: Root.Root) {
     return bad ? Effect.fail(outside(key)) : Effect.succeed(path.join(base, ...parts))
   }
 
-  /** The real path of a key's file, checked to be inside the root; None when absent. */
+  const confinement = yield* makeConfinement(fs, path, base)
+
+  /** The file of a key, checked to resolve inside the root (absent files pass: reading them gives None). */
   const resolve = (key: string): Effect.Effect<Option.Option<string>, Errors.StorageError> =>
-    Effect.flatMap(fileOf(key), (file) =>
-      Effect.flatMap(optional(fs.realPath(file), file), (real) =>
-        Option.isSome(real) && !isWithin(path, realBase, real.value) ? Effect.fail(outside(file)) : Effect.succeed(real)))
+    Effect.flatMap(fileOf(key), (file) => Effect.as(confinement.check(file), Option.some(file)))
 
   const read = (key: string): Effect.Effect<Option.Option<Uint8Array>, Errors.StorageError> =>
     Effect.flatMap(resolve(key), Option.match({

@@ -72,7 +72,7 @@ export const includedFile = (v: PyValue): IncludedFileDescriptor | undefined => 
   const size = get("size")
   const subType = get("sub-type")
   return {
-    type: String(get("type") ?? ""),
+    type: typeof get("type") === "string" ? (get("type") as string) : "",
     url,
     isText: get("is_text") !== false,
     encoding: typeof get("encoding") === "string" ? String(get("encoding")) : "utf-8",

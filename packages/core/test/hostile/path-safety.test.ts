@@ -184,7 +184,7 @@ describe("crafted records pointing outside the root", () => {
   // BUG (internal/values.ts, `includedFile`): `String(get("type") ?? "")` throws a TypeError (a defect, not a
   // typed error) when the descriptor's `type` is an object whose `toString` is not a function, e.g. the
   // JSON descriptor {"url": "local:///x", "type": {"toString": 1}}. Expected a typed error (CorruptBlob).
-  it.fails("an IncludeFile descriptor with a non-string type fails typed, not with a defect", async () => {
+  it("an IncludeFile descriptor with a non-string type fails typed, not with a defect", async () => {
     const enc = new TextEncoder()
     const str = (x: string) => {
       const b = enc.encode(x)
@@ -219,7 +219,7 @@ describe("symlinks leaving the root", () => {
   // without the realpath-inside-root check LocalStorage does, so a flow directory symlinked to outside the
   // root is read: Flow.get("EvilFlow") returns the outside record (flowId "CANARY-7f3a"). Expected
   // PathOutsideRoot (or the entry ignored).
-  it.fails("a flow directory that is a symlink to outside is refused or invisible, never read", async () => {
+  it("a flow directory that is a symlink to outside is refused or invisible, never read", async () => {
     fs.symlinkSync(path.join(t.outside, "EvilFlow"), path.join(t.root, "EvilFlow"))
     try {
       await expectSafe(Flow.get("EvilFlow"), ["PathOutsideRoot", "ObjectNotFound"])
@@ -260,7 +260,7 @@ describe("symlinks leaving the root", () => {
 
   // BUG (provider-local, same as above): the run record is read through a `_meta` symlink that leaves the
   // root: Run.get returns the outside record (tags ["CANARY-7f3a"]). Expected PathOutsideRoot.
-  it.fails("a run _meta directory that is a symlink to outside is refused for reads", async () => {
+  it("a run _meta directory that is a symlink to outside is refused for reads", async () => {
     await withSymlinkedRunMeta(async () => {
       await expectSafe(Effect.map(Run.get(`${FLOW}/${RUN}`), (r) => r.record.tags), ["PathOutsideRoot"])
     })

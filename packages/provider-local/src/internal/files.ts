@@ -110,3 +110,52 @@ export const pythonJson = (value: unknown): string => {
   }
   return "null"
 }
+
+/**
+ * Keeps reads inside the root's real path: symlinks may point anywhere inside, never outside. Each
+ * directory's real path is checked once and remembered (bounded); a file is checked only when it is a
+ * symlink itself (one `readlink`), so confinement costs one syscall per file instead of a full realpath.
+ *
+ * @internal
+ */
+export interface Confinement {
+  /** Fails with `PathOutsideRoot` when `file` (or a directory above it, below the root) leads outside. */
+  readonly check: (file: string) => Effect.Effect<void, Errors.PathOutsideRoot | Errors.BackendError>
+}
+
+const maxRememberedDirs = 100_000
+
+/** @internal */
+export const makeConfinement = (
+  fs: FileSystem.FileSystem,
+  path: Path.Path,
+  base: string
+): Effect.Effect<Confinement> =>
+  Effect.map(fs.realPath(base).pipe(Effect.orElseSucceed(() => base)), (realBase) => {
+    const dirs = new Map<string, boolean>()
+    const outside = (p: string) => new Errors.PathOutsideRoot({ root: base, path: p })
+    const inside = (p: string) => (real: Option.Option<string>) => Option.isNone(real) || isWithin(path, realBase, real.value) || isWithin(path, base, real.value)
+    const checkDir = (dir: string): Effect.Effect<boolean, Errors.BackendError> => {
+      const known = dirs.get(dir)
+      if (known !== undefined) return Effect.succeed(known)
+      return Effect.map(optional(fs.realPath(dir), dir), (real) => {
+        const ok = inside(dir)(real)
+        if (dirs.size >= maxRememberedDirs) dirs.clear()
+        if (Option.isSome(real)) dirs.set(dir, ok)
+        return ok
+      })
+    }
+    const check = (file: string) =>
+      Effect.flatMap(checkDir(path.dirname(file)), (ok) => {
+        if (!ok) return Effect.fail(outside(file))
+        // Only a symlink needs its target checked; readlink fails fast (EINVAL) on anything else.
+        return fs.readLink(file).pipe(
+          Effect.matchEffect({
+            onFailure: () => Effect.void,
+            onSuccess: () =>
+              Effect.flatMap(optional(fs.realPath(file), file), (real) => inside(file)(real) ? Effect.void : Effect.fail(outside(file)))
+          })
+        )
+      })
+    return { check }
+  })
