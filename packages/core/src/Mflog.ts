@@ -551,9 +551,12 @@ const compareEntries = (a: Entry, b: Entry): number => {
   // should_persist: None vs b"[!" raises TypeError in Python; we put unmarked lines first.
   if (ma.persist !== mb.persist) return ma.persist ? 1 : -1
   // version (always b"0") and utc_tstamp_str (equal here) tie; then source, id, msg
+  // Python's key ends here; the raw line (which may differ only by its final "\n") breaks the last tie,
+  // so the output does not depend on the order of the source files.
   return compareRanges(la, ma.tsEnd + 2, ma.sep, lb, mb.tsEnd + 2, mb.sep) ||
     compareRanges(la, ma.sep + 1, ma.close, lb, mb.sep + 1, mb.close) ||
-    compareRanges(la, ma.close + 1, ma.end, lb, mb.close + 1, mb.end)
+    compareRanges(la, ma.close + 1, ma.end, lb, mb.close + 1, mb.end) ||
+    compareBytes(la, lb)
 }
 
 const entryOf = (line: Uint8Array): Entry => {
