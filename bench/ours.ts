@@ -6,6 +6,8 @@
 import { NodeContext } from "@effect/platform-node"
 import { Artifact, Cas, Datastore, Flow, MetadataProvider, Namespace, Pickle, Run, Step, Task } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
+import { NodeHttpClient } from "@effect/platform-node"
+import { Observe, ServiceMetadataProvider } from "@metaflow-client/provider-service"
 import { createHash } from "node:crypto"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -106,6 +108,22 @@ export const bigArtifact = none(Effect.gen(function*() {
 /** A runtime over a local workload (the directory holding `.metaflow`), built once and reused. */
 export const localRuntime = (dir: string) =>
   ManagedRuntime.make(LocalProvider.layer({ root: dir }).pipe(Layer.provide(NodeContext.layer)))
+
+/**
+ * A runtime reading metadata from a metadata service at `url` (bench/service.ts) and bytes from the
+ * workload's local datastore; every HTTP attempt is counted.
+ */
+export const serviceRuntime = (url: string, dir: string) => {
+  const counter = Observe.requestCounter()
+  const layer = Layer.mergeAll(
+    ServiceMetadataProvider.layer({ url, onRequest: counter.onRequest }).pipe(Layer.provide(NodeHttpClient.layerUndici)),
+    LocalProvider.storageLayer(dir)
+  ).pipe(Layer.provide(NodeContext.layer))
+  return { runtime: ManagedRuntime.make(layer), counter }
+}
+
+/** The scenarios also asked through the metadata service. */
+export const serviceScenarios = ["runs_all", "all_runs_successful", "wide_artifact_y", "wide_artifact_y_port"] as const
 
 export const scenarios = {
   runs_all: runsAll,

@@ -5,6 +5,7 @@ scenarios on a local workload, each REPS times, and prints one JSON object
 
 usage: python_client.py WORKLOAD_DIR REPS [SCENARIO ...]
        python_client.py WORKLOAD_DIR cold     (cold start: list ScaleFlow's runs once, print {"count": n})
+With BENCH_SERVICE_URL set, metadata comes from that service (bench/service.ts) instead.
 WORKLOAD_DIR holds `.metaflow` (bench/workload.ts or make_scale.py output). Our harness, not Metaflow's.
 """
 import hashlib
@@ -16,6 +17,10 @@ import time
 
 workload = os.path.abspath(sys.argv[1])
 os.environ["METAFLOW_DATASTORE_SYSROOT_LOCAL"] = workload
+if os.environ.get("BENCH_SERVICE_URL"):
+    # metadata from the bench's loopback service (bench/service.ts), bytes from the local datastore
+    os.environ["METAFLOW_DEFAULT_METADATA"] = "service"
+    os.environ["METAFLOW_SERVICE_URL"] = os.environ["BENCH_SERVICE_URL"]
 os.environ.setdefault("METAFLOW_DEFAULT_METADATA", "local")
 os.environ.setdefault("METAFLOW_DEFAULT_DATASTORE", "local")
 os.chdir(workload)

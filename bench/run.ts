@@ -4,10 +4,11 @@
  *
  *   pnpm bench                          build/reuse bench/.workload, run everything, write results
  *   pnpm bench --workload DIR --json    ours only on DIR (holding .metaflow), JSON scenario → {ms, answer}
- *   options: --reps N (default 5) --only a,b --no-python --no-cold --no-write
+ *   options: --reps N (default 5) --only a,b --no-python --no-cold --no-service --no-write
  */
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
+import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -44,6 +45,8 @@ export interface Measure {
   readonly median: number
   readonly answer: unknown
   readonly peakRssMb?: number
+  /** RSS when the scenario started (the bench process: tsx, floor, earlier scenarios' heap). */
+  readonly baseRssMb?: number
 }
 
 const summary = (ms: ReadonlyArray<number>, answer: unknown, extra: Partial<Measure> = {}): Measure => {
@@ -55,15 +58,16 @@ const summary = (ms: ReadonlyArray<number>, answer: unknown, extra: Partial<Meas
 }
 
 /** Peak RSS sampled every 2 ms while `f` runs (our client yields to the event loop between reads). */
-const withRss = async <A>(f: () => Promise<A>): Promise<[A, number]> => {
-  let peak = process.memoryUsage.rss()
+const withRss = async <A>(f: () => Promise<A>): Promise<[A, number, number]> => {
+  const start = process.memoryUsage.rss()
+  let peak = start
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage.rss())
   }, 2)
   try {
     const a = await f()
     peak = Math.max(peak, process.memoryUsage.rss())
-    return [a, peak / 1024 / 1024]
+    return [a, peak / 1024 / 1024, start / 1024 / 1024]
   } finally {
     clearInterval(timer)
   }
@@ -209,14 +213,16 @@ const main = async () => {
     const ms: Array<number> = []
     let answer: unknown
     let peak = 0
+    let base = Infinity
     for (let i = 0; i < repsOf(n); i++) {
       const t0 = performance.now()
-      const [a, rss] = await withRss(() => runtime.runPromise(eff))
+      const [a, rss, start] = await withRss(() => runtime.runPromise(eff))
       ms.push(performance.now() - t0)
       answer = a
       peak = Math.max(peak, rss)
+      base = Math.min(base, start)
     }
-    ours[n] = summary(ms, answer, { peakRssMb: peak })
+    ours[n] = summary(ms, answer, { peakRssMb: peak, baseRssMb: base })
     log(`ours   ${n}: ${ours[n].min.toFixed(1)} ms  (peak RSS ${peak.toFixed(0)} MB)`)
   }
   await runtime.dispose()
@@ -256,9 +262,64 @@ const main = async () => {
     if (pyOk && python !== undefined) python["cold_first_answer"] = coldRuns("python3", [path.join(here, "python_client.py"), dir, "cold"])
   }
 
+  // service: the same questions through provider-service against bench/service.ts (another process)
+  const service: Array<ServiceRow> = []
+  let mismatches = 0
+  if (!flag("--no-service")) {
+    log("service: starting the loopback metadata service ...")
+    const svc = await startService(dir)
+    try {
+      await runService(svc, dir)
+    } catch (e) {
+      console.error("service scenarios failed:", e)
+      mismatches++
+    } finally {
+      svc.stop()
+    }
+  }
+  async function runService(svc: Awaited<ReturnType<typeof startService>>, dir: string) {
+    {
+      const { runtime: srt, counter } = Ours.serviceRuntime(svc.url, dir)
+      for (const n of Ours.serviceScenarios.filter(selected)) {
+        const eff = Ours.scenarios[n] as Effect.Effect<unknown, unknown, never>
+        await srt.runPromise(eff) // warms the service's memo (its "database cache")
+        const ms: Array<number> = []
+        let answer: unknown
+        let requests = 0
+        for (let i = 0; i < repsOf(n); i++) {
+          counter.reset()
+          const t0 = performance.now()
+          answer = await srt.runPromise(eff)
+          ms.push(performance.now() - t0)
+          requests = counter.total()
+        }
+        const o = summary(ms, answer)
+        log(`service ours ${n}: ${o.min.toFixed(1)} ms, ${requests} requests`)
+        let p: Measure | undefined
+        let pyRequests: number | undefined
+        if (pyOk && n !== "wide_artifact_y_port") {
+          const pyReps = repsOf(n)
+          await svc.reset()
+          const r = spawnSync("python3", [path.join(here, "python_client.py"), dir, String(pyReps), n], {
+            encoding: "utf8",
+            stdio: ["ignore", "pipe", "inherit"],
+            env: { ...process.env, BENCH_SERVICE_URL: svc.url }
+          })
+          if (r.status !== 0) throw new Error("python client (service) failed")
+          const v = (JSON.parse(r.stdout) as Record<string, { ms: Array<number>; answer: unknown }>)[n]!
+          p = summary(v.ms, v.answer)
+          pyRequests = Math.round(((await svc.count()) - 1) / pyReps) // minus the /ping at import
+        }
+        const match = sameAnswer(n, o.answer, ours[n]?.answer ?? o.answer) && (p === undefined || sameAnswer(n, o.answer, p.answer))
+        if (!match) console.error(`ANSWER MISMATCH (service) ${n}: ours=${canonical(o.answer)} local=${canonical(ours[n]?.answer)} python=${canonical(p?.answer)}`)
+        service.push({ name: n, ours: o, requests, python: p, pythonRequests: pyRequests, answersMatch: match })
+      }
+      await srt.dispose()
+    }
+  }
+
   // answers
   const rows: Array<Row> = []
-  let mismatches = 0
   for (const n of Object.keys(ours) as Array<Name>) {
     const o = ours[n]!
     const f = floorResults[n]
@@ -272,7 +333,8 @@ const main = async () => {
     rows.push({ name: n, ours: o, floor: f, python: p, answersMatch: floorOk && pyOkAns })
   }
 
-  const table = renderTable(rows)
+  const table = renderTable(rows) + (service.length > 0 ? "\n\n" + renderServiceTable(service) : "")
+  if (service.some((r) => !r.answersMatch)) mismatches++
   console.log(table)
   if (!flag("--no-write") && opt("--workload") === undefined) {
     const machine = describeMachine()
@@ -289,6 +351,15 @@ const main = async () => {
         ours_over_floor: r.floor ? round(r.ours.min / r.floor.min) : null,
         python_over_ours: r.python ? round(r.python.min / r.ours.min) : null,
         answers_match: r.answersMatch
+      }])),
+      service: Object.fromEntries(service.map((r) => [r.name, {
+        label: LABELS[r.name],
+        ours: strip(r.ours),
+        ours_requests: r.requests,
+        python: r.python && strip(r.python),
+        python_requests: r.pythonRequests ?? null,
+        python_over_ours: r.python ? round(r.python.min / r.ours.min) : null,
+        answers_match: r.answersMatch
       }]))
     }
     fs.writeFileSync(path.join(here, "results.json"), JSON.stringify(results, null, 2) + "\n")
@@ -296,6 +367,54 @@ const main = async () => {
     log("wrote bench/results.json and bench/RESULTS.md")
   }
   if (mismatches > 0) process.exitCode = 1
+}
+
+interface ServiceRow {
+  readonly name: Name
+  readonly ours: Measure
+  readonly requests: number
+  readonly python: Measure | undefined
+  readonly pythonRequests: number | undefined
+  readonly answersMatch: boolean
+}
+
+const startService = (dir: string): Promise<{ url: string; stop: () => void; reset: () => Promise<void>; count: () => Promise<number> }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(here, "service.ts"), dir], {
+      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(here, "tsconfig.json") },
+      stdio: ["ignore", "pipe", "inherit"]
+    })
+    child.on("error", reject)
+    child.stdout.once("data", (d: Buffer) => {
+      const { port } = JSON.parse(d.toString().trim().split("\n")[0]!) as { port: number }
+      const url = `http://127.0.0.1:${port}`
+      resolve({
+        url,
+        stop: () => child.kill(),
+        reset: async () => {
+          await getText(`${url}/__reset`)
+        },
+        count: async () => (JSON.parse(await getText(`${url}/__count`)) as { requests: number }).requests
+      })
+    })
+  })
+
+/** A GET on a fresh connection (no keep-alive socket that the server may have closed meanwhile). */
+const getText = (url: string): Promise<string> =>
+  new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (res) => {
+      let body = ""
+      res.setEncoding("utf8")
+      res.on("data", (c: string) => (body += c))
+      res.on("end", () => resolve(body))
+    }).on("error", reject)
+  })
+
+const renderServiceTable = (rows: ReadonlyArray<ServiceRow>): string => {
+  const head = "| question, through the metadata service | ours min / median | requests | Python min / median | Python requests | Python ÷ ours | answers |"
+  const sep = "|---|---|---|---|---|---|---|"
+  return [head, sep, ...rows.map((r) =>
+    `| ${LABELS[r.name]} | ${fmt(r.ours.min)} / ${fmt(r.ours.median)} | ${r.requests} | ${r.python ? `${fmt(r.python.min)} / ${fmt(r.python.median)}` : "—"} | ${r.pythonRequests ?? "—"} | ${ratio(r.python?.min, r.ours.min)} | ${r.answersMatch ? "equal" : "**DIFFER**"} |`)].join("\n")
 }
 
 interface Row {
@@ -312,7 +431,8 @@ const strip = (m: Measure) => ({
   median_ms: round(m.median),
   runs_ms: m.ms.map(round),
   answer: m.answer,
-  ...(m.peakRssMb !== undefined ? { peak_rss_mb: Math.round(m.peakRssMb) } : {})
+  ...(m.peakRssMb !== undefined ? { peak_rss_mb: Math.round(m.peakRssMb) } : {}),
+  ...(m.baseRssMb !== undefined ? { start_rss_mb: Math.round(m.baseRssMb) } : {})
 })
 
 const fmt = (ms: number | undefined) =>
@@ -326,13 +446,16 @@ const renderTable = (rows: ReadonlyArray<Row>): string => {
     `| ${LABELS[r.name]} | ${fmt(r.ours.min)} / ${fmt(r.ours.median)} | ${fmt(r.floor?.min)} | ${r.python ? `${fmt(r.python.min)} / ${fmt(r.python.median)}` : "—"} | ${ratio(r.ours.min, r.floor?.min)} | ${ratio(r.python?.min, r.ours.min)} | ${r.answersMatch ? "equal" : "**DIFFER**"} |`)
   const wide = rows.find((r) => r.name === "wide_tasks_list" || r.name === "wide_artifact_y")
   const rss = rows.filter((r) => r.name.startsWith("wide_") && r.ours.peakRssMb !== undefined)
-    .map((r) => `${r.name} ${Math.round(r.ours.peakRssMb!)} MB${r.python?.peakRssMb ? ` (Python process peak ${Math.round(r.python.peakRssMb)} MB)` : ""}`)
+    .map((r) => `${r.name} ${Math.round(r.ours.peakRssMb!)} MB (${Math.round(r.ours.baseRssMb ?? 0)} MB at start)${r.python?.peakRssMb ? ` (Python process peak ${Math.round(r.python.peakRssMb)} MB)` : ""}`)
   return [head, sep, ...lines, "", wide ? `Peak RSS of our bench process during the 5,000-task walks: ${rss.join("; ")} (target < 200 MB).` : ""].join("\n")
 }
 
 const describeMachine = () => {
   const py = spawnSync("python3", ["-c", "import sys, metaflow; print(sys.version.split()[0], metaflow.__version__)"], { encoding: "utf8" })
+  const git = spawnSync("git", ["-C", repo, "rev-parse", "--short", "HEAD"], { encoding: "utf8" }).stdout.trim()
+  const dirty = spawnSync("git", ["-C", repo, "status", "--porcelain", "--", "packages/core/src", "packages/provider-local/src", "packages/provider-service/src"], { encoding: "utf8" }).stdout.trim().length > 0
   return {
+    commit: `${git}${dirty ? " + uncommitted changes in packages/*/src" : ""}`,
     nproc: os.availableParallelism(),
     cpu: os.cpus()[0]?.model ?? "unknown",
     memory_gb: Math.round(os.totalmem() / 1024 ** 3),
@@ -347,6 +470,8 @@ const writeResultsMd = (table: string, m: ReturnType<typeof describeMachine>) =>
   const md = `# Bench results (last \`pnpm bench\`)
 
 Written by \`pnpm bench\` (bench/run.ts) on ${new Date().toISOString()}.
+
+Code: ${m.commit}. Load average at the end: ${os.loadavg().map((x) => x.toFixed(1)).join(", ")} (other work was running on this machine).
 
 Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memory_gb} GB memory, ${m.os}; Node ${m.node}; Python ${m.python} with metaflow ${m.metaflow}.
 
