@@ -58,10 +58,7 @@ export const get = Effect.fn("Artifact.get")(function*(pathspec: string, options
   const taskPath = { flow: path.flow, run: path.run, step: path.step, task: path.task }
   const taskRecord = yield* md.getTask(taskPath).pipe(orNotFound("DataArtifact", pathspec, attempt))
   const task = new TaskObject({ path: taskPath, record: taskRecord, namespace: null, attempt })
-  const records = yield* Task.artifactRecords(task)
-  const record = yield* Effect.succeed(Option.fromNullable(records.find((r) => r.name === path.artifact))).pipe(
-    orNotFound("DataArtifact", pathspec, attempt)
-  )
+  const record = yield* Task.artifactRecord(task, path.artifact).pipe(orNotFound("DataArtifact", pathspec, attempt))
   yield* ensureInNamespace(namespace, pathspec, record)
   return new ArtifactObject({ path, record, namespace, attempt })
 })

@@ -21,7 +21,7 @@ export type LogStream = Mflog.LogStream
 /** Where an attempt's logs are, from its metadata (one listing): datastore type and root, or legacy locations. */
 const locate = (task: Task.Task, stream: LogStream) =>
   Effect.gen(function*() {
-    const dict = yield* Task.metadataDict(task)
+    const dict = yield* Task.metadataValues(task, ["attempt", "ds-type", "ds-root", Mflog.legacyLogLocationKey(stream)])
     const n = Number(dict["attempt"] ?? 0)
     const attempt = task.attempt ?? (Number.isInteger(n) ? n : 0)
     const legacy = dict[Mflog.legacyLogLocationKey(stream)]

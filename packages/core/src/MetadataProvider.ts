@@ -55,8 +55,15 @@ export interface Service {
   readonly getStep: (path: StepPath) => Effect.Effect<Option.Option<StepRecord>, StorageError>
   readonly listTasks: (path: StepPath) => Stream.Stream<TaskRecord, StorageError>
   readonly getTask: (path: TaskPath) => Effect.Effect<Option.Option<TaskRecord>, StorageError>
-  /** Every metadata record of a task, of all attempts, in backend order. */
-  readonly listMetadata: (path: TaskPath) => Effect.Effect<ReadonlyArray<MetadataRecord>, StorageError>
+  /**
+   * Every metadata record of a task, of all attempts, in backend order. `fields` is a narrowing hint:
+   * a backend may return only records with those field names (the local folder then reads only those
+   * files); it may also ignore it. Core filters again.
+   */
+  readonly listMetadata: (
+    path: TaskPath,
+    fields?: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<MetadataRecord>, StorageError>
   /**
    * Optional: every metadata record of every task of a step or a run (all attempts), in backend order,
    * where the backend can list them in a few requests (the service's run-level `/metadata` listing). Core
@@ -69,8 +76,17 @@ export interface Service {
    * Artifact records in a scope. With `attempt`, exactly that attempt's records. Without it, at least
    * every record of each task's latest attempt that registered artifacts; records of older attempts may
    * be included too (core keeps, per task, only the highest `attemptId`).
+   *
+   * `name` is a narrowing hint: a backend may return only the records of that name, but then, without
+   * `attempt`, only those of each task's highest attempt that registered any artifact (what core would
+   * keep), so that an artifact missing from the latest attempt is not taken from an older one. A backend
+   * may also ignore `name`; core filters again.
    */
-  readonly listArtifacts: (scope: ArtifactScope, attempt?: number) => Stream.Stream<ArtifactRecord, StorageError>
+  readonly listArtifacts: (
+    scope: ArtifactScope,
+    attempt?: number,
+    name?: string
+  ) => Stream.Stream<ArtifactRecord, StorageError>
   /**
    * Removes, then adds, user tags of a run, atomically as the backend allows (optimistic retries for the
    * local folder, the mutate endpoint for the service). Core has validated the tags. Returns the run's

@@ -104,7 +104,7 @@ export const graphEndpoints = Effect.fn("Run.graphEndpoints")(function*(run: Run
   if (Option.isNone(params)) return defaults
   const task = yield* Step.task(params.value)
   if (Option.isNone(task)) return defaults
-  const dict = yield* Task.metadataDict(task.value)
+  const dict = yield* Task.metadataValues(task.value, ["start_step", "end_step"])
   const start = dict["start_step"]
   const end = dict["end_step"]
   return { start: typeof start === "string" ? start : "start", end: typeof end === "string" ? end : "end" }
@@ -220,7 +220,7 @@ export const trigger = Effect.fn("Run.trigger")(function*(run: Run) {
   if (Option.isNone(startStep)) return Option.none<unknown>()
   const task = yield* Step.task(startStep.value)
   if (Option.isNone(task)) return Option.none<unknown>()
-  const meta = (yield* Task.metadataDict(task.value))["execution-triggers"]
+  const meta = (yield* Task.metadataValues(task.value, ["execution-triggers"]))["execution-triggers"]
   if (typeof meta !== "string" || meta === "") return Option.none<unknown>()
   try {
     return Option.some<unknown>(JSON.parse(meta))

@@ -52,10 +52,10 @@ export const heartbeatCutoffMs = 6 * 60 * 1000
  * @category status
  */
 export const taskFailed = Effect.fn("Status.taskFailed")(function*(task: Task.Task) {
-  const records = yield* Task.artifactRecords(task)
-  if (!records.some((r) => r.name === "_task_ok")) return false
+  const ok = yield* Task.artifactRecord(task, "_task_ok")
+  if (Option.isNone(ok)) return false
   if (yield* Task.finished(task)) return false
-  const done = records[0]!.attemptId
+  const done = ok.value.attemptId
   return (yield* Task.currentAttempt(task)) <= done
 })
 

@@ -130,7 +130,7 @@ export const controlTasks = (step: Step, options: { readonly tags?: ReadonlyArra
     Stream.filterEffect((t) =>
       t.record.tags.includes("control_task") || t.record.systemTags.includes("control_task")
         ? Effect.succeed(true)
-        : Effect.map(Task.metadataDict(t), (d) => d["internal_task_type"] === "control_task")
+        : Effect.map(Task.metadataValues(t, ["internal_task_type"]), (d) => d["internal_task_type"] === "control_task")
     )
   )
 

@@ -105,20 +105,41 @@ const toMetadata = (r: MetadataRecord): Metadata => ({ name: r.fieldName, value:
  * @category metadata
  */
 export const metadata = (task: Task): Effect.Effect<ReadonlyArray<Metadata>, Artifact.ReadError, MetadataProvider> =>
+  metadataWith(task)
+
+const originFields = ["origin-run-id", "origin-task-id"]
+
+/**
+ * `metadata`, optionally only for some field names: the backend is asked for those fields alone (plus the
+ * clone-origin fields), which for the local folder means reading a few files instead of all. Hints are
+ * used only without an explicit attempt, whose filtering looks at every record.
+ */
+const metadataWith = (
+  task: Task,
+  fields?: ReadonlyArray<string>
+): Effect.Effect<ReadonlyArray<Metadata>, Artifact.ReadError, MetadataProvider> =>
   Effect.gen(function*() {
     const md = yield* MetadataProvider
-    const all = yield* md.listMetadata(task.path)
+    const hint = task.attempt === undefined && fields !== undefined ? [...fields, ...originFields] : undefined
+    const all = hint === undefined ? yield* md.listMetadata(task.path) : yield* md.listMetadata(task.path, hint)
     const own = (task.attempt === undefined ? all : recordsOfAttempt(all, task.attempt)).map(toMetadata)
+    const wanted = (m: Metadata) => fields === undefined || fields.includes(m.name)
     const originRun = own.find((m) => m.name === "origin-run-id")?.value
     const originTask = own.find((m) => m.name === "origin-task-id")?.value
-    if (typeof originTask !== "string" || originTask === "" || typeof originRun !== "string") return own
+    if (typeof originTask !== "string" || originTask === "" || typeof originRun !== "string") return own.filter(wanted)
     const originPath = yield* Pathspec.parse("Task", `${task.path.flow}/${originRun}/${task.path.step}/${originTask}`)
-    const inherited = yield* metadata(new TaskObject({ ...task, path: originPath, namespace: null, attempt: undefined }))
+    const inherited = yield* metadataWith(new TaskObject({ ...task, path: originPath, namespace: null, attempt: undefined }), fields)
     const latest = new Map<string, Metadata>()
     for (const m of [...inherited].sort((a, b) => a.createdAt - b.createdAt)) latest.set(m.name, m)
     const present = new Set(own.map((m) => m.name))
-    return [...own, ...[...latest.values()].filter((m) => !present.has(m.name))]
+    return [...own, ...[...latest.values()].filter((m) => !present.has(m.name))].filter(wanted)
   })
+
+const dictOf = (entries: ReadonlyArray<Metadata>): Record<string, unknown> => {
+  const dict: Record<string, unknown> = {}
+  for (const m of [...entries].sort((a, b) => a.createdAt - b.createdAt)) dict[m.name] = m.value
+  return dict
+}
 
 /**
  * Metadata as name → value, the latest value (by `createdAt`) of each name. Python: `task.metadata_dict`.
@@ -127,10 +148,17 @@ export const metadata = (task: Task): Effect.Effect<ReadonlyArray<Metadata>, Art
  * @category metadata
  */
 export const metadataDict = Effect.fn("Task.metadataDict")(function*(task: Task) {
-  const entries = yield* metadata(task)
-  const dict: Record<string, unknown> = {}
-  for (const m of [...entries].sort((a, b) => a.createdAt - b.createdAt)) dict[m.name] = m.value
-  return dict
+  return dictOf(yield* metadataWith(task))
+})
+
+/**
+ * `metadataDict` restricted to some names: the same values, read from fewer records.
+ *
+ * @since 0.1.0
+ * @category metadata
+ */
+export const metadataValues = Effect.fn("Task.metadataValues")(function*(task: Task, fields: ReadonlyArray<string>) {
+  return dictOf(yield* metadataWith(task, fields))
 })
 
 /**
@@ -142,7 +170,7 @@ export const metadataDict = Effect.fn("Task.metadataDict")(function*(task: Task)
  */
 export const currentAttempt = Effect.fn("Task.currentAttempt")(function*(task: Task) {
   if (task.attempt !== undefined) return task.attempt
-  const dict = yield* metadataDict(task)
+  const dict = yield* metadataValues(task, ["attempt"])
   const n = Number(dict["attempt"] ?? 0)
   return Number.isInteger(n) ? n : 0
 })
@@ -176,6 +204,23 @@ export const artifactRecords = (task: Task) =>
     md.listArtifacts(task.path, task.attempt).pipe(
       Stream.runCollect,
       Effect.map((c) => task.attempt === undefined ? latestAttemptOnly(c) : Chunk.toArray(c))
+    ))
+
+/**
+ * The record of one artifact of the selected attempt, asking the backend for that name only (the local
+ * folder then reads one record file instead of all of them).
+ *
+ * @since 0.1.0
+ * @category artifacts
+ */
+export const artifactRecord = (task: Task, name: string) =>
+  Effect.flatMap(MetadataProvider, (md) =>
+    md.listArtifacts(task.path, task.attempt, name).pipe(
+      Stream.runCollect,
+      Effect.map((c) => {
+        const records = task.attempt === undefined ? latestAttemptOnly(c) : Chunk.toArray(c)
+        return Option.fromNullable(records.find((r) => r.name === name))
+      })
     ))
 
 const artifactObject = (task: Task, record: ArtifactRecord) =>
@@ -213,10 +258,7 @@ export const allArtifacts = (task: Task) =>
 export const artifact = Effect.fn("Task.artifact")(function*(task: Task, name: string) {
   const pathspec = `${task.pathspec}/${name}`
   yield* Pathspec.parse("DataArtifact", pathspec)
-  const records = yield* artifactRecords(task)
-  const record = yield* Effect.succeed(Option.fromNullable(records.find((r) => r.name === name))).pipe(
-    orNotFound("DataArtifact", pathspec, task.attempt)
-  )
+  const record = yield* artifactRecord(task, name).pipe(orNotFound("DataArtifact", pathspec, task.attempt))
   yield* ensureInNamespace(task.namespace, pathspec, record)
   return artifactObject(task, record)
 })
@@ -228,17 +270,15 @@ export const artifact = Effect.fn("Task.artifact")(function*(task: Task, name: s
  * @category artifacts
  */
 export const hasArtifact = Effect.fn("Task.hasArtifact")(function*(task: Task, name: string) {
-  const records = yield* artifactRecords(task)
-  return records.some((r) => r.name === name)
+  return Option.isSome(yield* artifactRecord(task, name))
 })
 
 /** The value of a system artifact of the selected attempt, or none when the attempt lacks it. */
 const systemValue = (task: Task, name: string) =>
   Effect.gen(function*() {
-    const records = yield* artifactRecords(task)
-    const record = records.find((r) => r.name === name)
-    if (record === undefined) return Option.none<PyValue>()
-    return Option.some(yield* Artifact.value(artifactObject(task, record)))
+    const record = yield* artifactRecord(task, name)
+    if (Option.isNone(record)) return Option.none<PyValue>()
+    return Option.some(yield* Artifact.value(artifactObject(task, record.value)))
   })
 
 /**
@@ -270,9 +310,8 @@ export const finished = Effect.fn("Task.finished")(function*(task: Task) {
  * @category status
  */
 export const finishedAt = Effect.fn("Task.finishedAt")(function*(task: Task) {
-  const records = yield* artifactRecords(task)
-  const ok = records.find((r) => r.name === "_task_ok")
-  return ok === undefined ? Option.none<Date>() : Option.some(new Date(ok.tsEpoch))
+  const ok = yield* artifactRecord(task, "_task_ok")
+  return Option.map(ok, (r) => new Date(r.tsEpoch))
 })
 
 /**
@@ -329,7 +368,7 @@ export const data = Effect.fn("Task.data")(function*(task: Task) {
  * @category code
  */
 export const code = Effect.fn("Task.code")(function*(task: Task) {
-  const dict = yield* metadataDict(task)
+  const dict = yield* metadataValues(task, ["code-package"])
   const pkg = dict["code-package"]
   if (typeof pkg !== "string") return Option.none<Code.CodePackage>()
   return Option.some(yield* Code.fromMetadata(task.path.flow, pkg))
@@ -390,7 +429,7 @@ const neighbourPathspecs = (task: Task, direction: "parents" | "children") =>
     const g = yield* graph(task)
     const step = task.path.step
     if (direction === "parents" ? step === g.startStep : step === g.endStep) return [] as Array<string>
-    const dict = yield* metadataDict(task)
+    const dict = yield* metadataValues(task, ["foreach-execution-path"])
     const cur = typeof dict["foreach-execution-path"] === "string" ? dict["foreach-execution-path"] as string : undefined
     const steps = direction === "parents" ? Graph.parentsOf(g, step) : g.steps.get(step)?.next ?? []
     const selector = direction === "parents" ? Graph.parentSelector(g, step, cur) : Graph.childSelector(g, step, cur)

@@ -58,6 +58,7 @@ const READ_CONCURRENCY = 32
 const LIST_CONCURRENCY = 16
 
 const ARTIFACT_FILE = /^(\d+)_artifact_(.+)\.json$/
+const SYSMETA_FILE = /^sysmeta_(.+)_\d+\.json$/
 
 const pyRepr = (s: string): string => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`
 
@@ -156,12 +157,23 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
   // ---------------------------------------------------------------------------------------------------
   // artifacts
 
-  const artifactFiles = (taskDir: string, attempt: number | undefined) =>
-    Effect.map(listDir(fs, path.join(taskDir, "_meta")), (names) =>
-      names.filter((name) => {
-        const m = ARTIFACT_FILE.exec(name)
-        return m !== null && (attempt === undefined || Number(m[1]) === attempt)
-      }).map((name) => path.join(taskDir, "_meta", name)))
+  /**
+   * Artifact record files of a task: of one attempt, or all; with `name`, only that artifact's file of the
+   * given attempt or, without one, of the highest attempt that has any record (the port's contract).
+   */
+  const artifactFiles = (taskDir: string, attempt: number | undefined, name?: string) =>
+    Effect.map(listDir(fs, path.join(taskDir, "_meta")), (names) => {
+      const files: Array<{ readonly file: string; readonly attempt: number; readonly name: string }> = []
+      for (const file of names) {
+        const m = ARTIFACT_FILE.exec(file)
+        if (m === null) continue
+        const n = Number(m[1])
+        if (attempt === undefined || n === attempt) files.push({ file, attempt: n, name: m[2]! })
+      }
+      if (name === undefined) return files.map((f) => path.join(taskDir, "_meta", f.file))
+      const latest = attempt ?? files.reduce((max, f) => Math.max(max, f.attempt), -1)
+      return files.filter((f) => f.name === name && f.attempt === latest).map((f) => path.join(taskDir, "_meta", f.file))
+    })
 
   const taskDirsOfStep = (stepDir: string): Stream.Stream<string, Errors.StorageError> =>
     Stream.fromIterableEffect(listDir(fs, stepDir)).pipe(
@@ -365,10 +377,17 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
         return Option.some(Records.withRunTags(task.value, run))
       }),
 
-    listMetadata: (p) =>
+    listMetadata: (p, fields) =>
       Effect.gen(function*() {
         const metaDir = path.join(yield* dirOf(p.flow, p.run, p.step, p.task), "_meta")
-        const names = (yield* listDir(fs, metaDir)).filter((n) => n.startsWith("sysmeta_"))
+        // `sysmeta_<field>_<ms>.json`: with a fields hint, read only those fields' files
+        const wanted = fields === undefined ? undefined : new Set(fields)
+        const names = (yield* listDir(fs, metaDir)).filter((n) => {
+          if (!n.startsWith("sysmeta_")) return false
+          if (wanted === undefined) return true
+          const m = SYSMETA_FILE.exec(n)
+          return m === null || wanted.has(m[1]!)
+        })
         const records = yield* Effect.forEach(names, (name) => {
           const file = path.join(metaDir, name)
           return Effect.flatMap(readConfined(file), (json) =>
@@ -379,10 +398,10 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
         return records.flatMap((r) => Option.isSome(r) ? [r.value] : [])
       }).pipe(Effect.withSpan("LocalMetadataProvider.listMetadata")),
 
-    listArtifacts: (scope, attempt) =>
+    listArtifacts: (scope, attempt, name) =>
       underRun(scope, (run) =>
         taskDirsOf(scope).pipe(
-          Stream.mapEffect((dir) => artifactFiles(dir, attempt), { concurrency: LIST_CONCURRENCY }),
+          Stream.mapEffect((dir) => artifactFiles(dir, attempt, name), { concurrency: LIST_CONCURRENCY }),
           Stream.flattenIterables,
           Stream.mapEffect(readArtifact, { concurrency: READ_CONCURRENCY }),
           Stream.filterMap((o) => o),
