@@ -2,7 +2,7 @@
  * Cold start, our client: a fresh process imports the client and lists the runs of ScaleFlow
  * (namespace None). bench/run.ts bundles this file with esbuild (as the CLI is shipped) and spawns it.
  */
-import { NodeContext } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Flow, Namespace } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
 import * as Chunk from "effect/Chunk"

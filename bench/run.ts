@@ -12,7 +12,6 @@ import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import type * as Effect from "effect/Effect"
 import { Floor } from "./floor.js"
 import * as Ours from "./ours.js"
 import { cachedWorkload, FULL_SHAPE } from "./workload.js"
@@ -45,8 +44,10 @@ export interface Measure {
   readonly median: number
   readonly answer: unknown
   readonly peakRssMb?: number
-  /** RSS when the scenario started (the bench process: tsx, floor, earlier scenarios' heap). */
+  /** RSS when the scenario started (the runner process, after earlier scenarios). */
   readonly baseRssMb?: number
+  /** HTTP requests of one repetition (service scenarios). */
+  readonly requests?: number
 }
 
 const summary = (ms: ReadonlyArray<number>, answer: unknown, extra: Partial<Measure> = {}): Measure => {
@@ -55,22 +56,6 @@ const summary = (ms: ReadonlyArray<number>, answer: unknown, extra: Partial<Meas
     ? sorted[(sorted.length - 1) / 2]!
     : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2
   return { ms, min: sorted[0]!, median, answer, ...extra }
-}
-
-/** Peak RSS sampled every 2 ms while `f` runs (our client yields to the event loop between reads). */
-const withRss = async <A>(f: () => Promise<A>): Promise<[A, number, number]> => {
-  const start = process.memoryUsage.rss()
-  let peak = start
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss())
-  }, 2)
-  try {
-    const a = await f()
-    peak = Math.max(peak, process.memoryUsage.rss())
-    return [a, peak / 1024 / 1024, start / 1024 / 1024]
-  } finally {
-    clearInterval(timer)
-  }
 }
 
 const canonical = (v: unknown): string =>
@@ -132,11 +117,11 @@ const hasFlow = (dir: string, flow: string) => fs.existsSync(path.join(dir, ".me
 // ---------------------------------------------------------------------------------------------------
 // cold start
 
-const bundleCold = async (): Promise<string> => {
-  const out = path.join(here, ".workload", "cold_ours.mjs")
+const bundle = async (entry: string): Promise<string> => {
+  const out = path.join(here, ".workload", entry.replace(/\.ts$/, ".mjs"))
   const { build } = await import("esbuild")
   await build({
-    entryPoints: [path.join(here, "cold_ours.ts")],
+    entryPoints: [path.join(here, entry)],
     outfile: out,
     bundle: true,
     platform: "node",
@@ -146,6 +131,22 @@ const bundleCold = async (): Promise<string> => {
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
     logLevel: "warning"
   })
+  return out
+}
+
+/** Our scenarios in the bundled runner's process: local, or through the service at `serviceUrl`. */
+const runOurs = (runner: string, dir: string, names: ReadonlyArray<string>, serviceUrl?: string): Record<string, Measure> => {
+  const r = spawnSync(process.execPath, [runner, dir, String(reps), String(Math.min(reps, 3)), ...(serviceUrl ? ["--service", serviceUrl] : []), ...names], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", jsonOnly ? "ignore" : "inherit"],
+    maxBuffer: 64 * 1024 * 1024
+  })
+  if (r.status !== 0) throw new Error(`our runner failed (status ${r.status})`)
+  const raw = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, { ms: Array<number>; answer: unknown; peakRssMb: number; startRssMb: number; requests?: number }>
+  const out: Record<string, Measure> = {}
+  for (const [k, v] of Object.entries(raw)) {
+    out[k] = summary(v.ms, v.answer, { peakRssMb: v.peakRssMb, baseRssMb: v.startRssMb, ...(v.requests !== undefined ? { requests: v.requests } : {}) })
+  }
   return out
 }
 
@@ -183,8 +184,6 @@ const main = async () => {
     .filter(selected)
     .filter((n) => n !== "big_artifact" || hasFlow(dir!, "ArtifactZooFlow"))
 
-  // --json: ours only
-  const runtime = Ours.localRuntime(dir)
   const ours: Record<string, Measure> = {}
   const floorResults: Record<string, Measure> = {}
   const floor = new Floor(path.join(dir, ".metaflow"))
@@ -208,24 +207,9 @@ const main = async () => {
     }
   }
 
-  for (const n of names) {
-    const eff = Ours.scenarios[n] as Effect.Effect<unknown, unknown, never>
-    const ms: Array<number> = []
-    let answer: unknown
-    let peak = 0
-    let base = Infinity
-    for (let i = 0; i < repsOf(n); i++) {
-      const t0 = performance.now()
-      const [a, rss, start] = await withRss(() => runtime.runPromise(eff))
-      ms.push(performance.now() - t0)
-      answer = a
-      peak = Math.max(peak, rss)
-      base = Math.min(base, start)
-    }
-    ours[n] = summary(ms, answer, { peakRssMb: peak, baseRssMb: base })
-    log(`ours   ${n}: ${ours[n].min.toFixed(1)} ms  (peak RSS ${peak.toFixed(0)} MB)`)
-  }
-  await runtime.dispose()
+  // ours: a bundled runner in its own process (plain node, as a built program runs; see ours_runner.ts)
+  const runner = await bundle("ours_runner.ts")
+  Object.assign(ours, runOurs(runner, dir, names))
 
   if (jsonOnly) {
     const out: Record<string, { ms: number; median_ms: number; answer: unknown }> = {}
@@ -256,10 +240,19 @@ const main = async () => {
   // cold start
   if (!flag("--no-cold") && selected("cold_first_answer")) {
     log("cold start: bundling and spawning ...")
-    const bundle = await bundleCold()
-    ours["cold_first_answer"] = coldRuns(process.execPath, [bundle, dir])
+    const coldBundle = await bundle("cold_ours.ts")
+    ours["cold_first_answer"] = coldRuns(process.execPath, [coldBundle, dir])
     floorResults["cold_first_answer"] = coldRuns(process.execPath, [path.join(here, "cold_floor.mjs"), dir])
     if (pyOk && python !== undefined) python["cold_first_answer"] = coldRuns("python3", [path.join(here, "python_client.py"), dir, "cold"])
+  }
+
+  // memory of the 5,000-task walks in a fresh process (this one holds tsx, the floor and earlier heaps)
+  let rss: RssWalk | undefined
+  if (selected("wide_tasks_list") && !flag("--no-rss")) {
+    log("memory: 5,000-task walks in a fresh process ...")
+    const r = spawnSync(process.execPath, [await bundle("rss_walk.ts"), dir], { encoding: "utf8" })
+    if (r.status === 0) rss = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as RssWalk
+    else console.error("rss walk failed:", r.stderr)
   }
 
   // service: the same questions through provider-service against bench/service.ts (another process)
@@ -279,22 +272,11 @@ const main = async () => {
   }
   async function runService(svc: Awaited<ReturnType<typeof startService>>, dir: string) {
     {
-      const { runtime: srt, counter } = Ours.serviceRuntime(svc.url, dir)
-      for (const n of Ours.serviceScenarios.filter(selected)) {
-        const eff = Ours.scenarios[n] as Effect.Effect<unknown, unknown, never>
-        await srt.runPromise(eff) // warms the service's memo (its "database cache")
-        const ms: Array<number> = []
-        let answer: unknown
-        let requests = 0
-        for (let i = 0; i < repsOf(n); i++) {
-          counter.reset()
-          const t0 = performance.now()
-          answer = await srt.runPromise(eff)
-          ms.push(performance.now() - t0)
-          requests = counter.total()
-        }
-        const o = summary(ms, answer)
-        log(`service ours ${n}: ${o.min.toFixed(1)} ms, ${requests} requests`)
+      const svcNames = Ours.serviceScenarios.filter(selected)
+      const oursSvc = runOurs(await bundle("ours_runner.ts"), dir, [...svcNames], svc.url)
+      for (const n of svcNames) {
+        const o = oursSvc[n]!
+        const requests = o.requests ?? 0
         let p: Measure | undefined
         let pyRequests: number | undefined
         if (pyOk && n !== "wide_artifact_y_port") {
@@ -314,7 +296,6 @@ const main = async () => {
         if (!match) console.error(`ANSWER MISMATCH (service) ${n}: ours=${canonical(o.answer)} local=${canonical(ours[n]?.answer)} python=${canonical(p?.answer)}`)
         service.push({ name: n, ours: o, requests, python: p, pythonRequests: pyRequests, answersMatch: match })
       }
-      await srt.dispose()
     }
   }
 
@@ -333,7 +314,9 @@ const main = async () => {
     rows.push({ name: n, ours: o, floor: f, python: p, answersMatch: floorOk && pyOkAns })
   }
 
-  const table = renderTable(rows) + (service.length > 0 ? "\n\n" + renderServiceTable(service) : "")
+  const table = renderTable(rows) +
+    (rss === undefined ? "" : `\n\nRSS of a fresh process (bundled client, bench/rss_walk.ts): ${rss.startMb} MB after import and a first query; peak ${rss.peakListMb} MB while listing the 5,000 tasks; peak ${rss.peakArtifactMb} MB while reading artifact y of each (public API). Target < 200 MB.`) +
+    (service.length > 0 ? "\n\n" + renderServiceTable(service) : "")
   if (service.some((r) => !r.answersMatch)) mismatches++
   console.log(table)
   if (!flag("--no-write") && opt("--workload") === undefined) {
@@ -343,6 +326,7 @@ const main = async () => {
       machine,
       workload: { dir: path.relative(repo, dir), shape: FULL_SHAPE },
       reps,
+      rss_fresh_process_mb: rss ?? null,
       scenarios: Object.fromEntries(rows.map((r) => [r.name, {
         label: LABELS[r.name],
         ours: strip(r.ours),
@@ -367,6 +351,13 @@ const main = async () => {
     log("wrote bench/results.json and bench/RESULTS.md")
   }
   if (mismatches > 0) process.exitCode = 1
+}
+
+interface RssWalk {
+  readonly startMb: number
+  readonly peakListMb: number
+  readonly afterListMb: number
+  readonly peakArtifactMb: number
 }
 
 interface ServiceRow {
@@ -447,7 +438,7 @@ const renderTable = (rows: ReadonlyArray<Row>): string => {
   const wide = rows.find((r) => r.name === "wide_tasks_list" || r.name === "wide_artifact_y")
   const rss = rows.filter((r) => r.name.startsWith("wide_") && r.ours.peakRssMb !== undefined)
     .map((r) => `${r.name} ${Math.round(r.ours.peakRssMb!)} MB (${Math.round(r.ours.baseRssMb ?? 0)} MB at start)${r.python?.peakRssMb ? ` (Python process peak ${Math.round(r.python.peakRssMb)} MB)` : ""}`)
-  return [head, sep, ...lines, "", wide ? `Peak RSS of our bench process during the 5,000-task walks: ${rss.join("; ")} (target < 200 MB).` : ""].join("\n")
+  return [head, sep, ...lines, "", wide ? `Peak RSS of our runner process (all scenarios in one process) during the 5,000-task walks: ${rss.join("; ")} (target < 200 MB).` : ""].join("\n")
 }
 
 const describeMachine = () => {
@@ -477,8 +468,10 @@ Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memory_gb} GB memory, ${m.os}; Node ${m
 
 Workload: bench/workload.ts from the real run in bench/template/.metaflow — ScaleFlow (1,000 runs, alice/bob,
 even/odd/tenth tags), WideFlow (one foreach step \`fan\` with 5,000 tasks), ArtifactZooFlow (20 MB artifact).
-Page cache warm (one untimed floor pass first). Each figure: min / median of ${reps} repetitions in one process
-(Python: slow scenarios 3 repetitions); our client reuses one runtime; the floor's blob memo is reset per repetition.
+Page cache warm (one untimed floor pass first). Each figure: min / median of ${reps} repetitions (slow scenarios: 3).
+Each reader runs all its scenarios in one process of its own: ours = esbuild bundle of bench/ours_runner.ts on plain
+node (one runtime reused), Python = bench/python_client.py, floor = bench/floor.ts in the driver (blob memo reset per
+repetition). Service: bench/service.ts in another process, memoised answers, warmed by one untimed pass.
 Cold start: wall time of a fresh process (ours: esbuild bundle of bench/cold_ours.ts; floor: bench/cold_floor.mjs;
 Python: \`python_client.py DIR cold\`).
 
