@@ -96,7 +96,8 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
   const confinement = yield* makeConfinement(fs, path, base)
   /** Reads JSON from a file that must resolve inside the root (symlinks leading out are refused). */
   const readConfined = (file: string): Effect.Effect<Option.Option<unknown>, Errors.StorageError> =>
-    Effect.zipRight(confinement.check(file), readJson(fs, file))
+    // the check runs beside the read (latency, not CPU); a refused file's content is never returned
+    Effect.zipRight(confinement.check(file), readJson(fs, file), { concurrent: true })
 
   const dirOf = (...ids: ReadonlyArray<string>) => joinIds(path, base, ids)
   const selfFile = (dir: string) => path.join(dir, "_meta", "_self.json")
@@ -127,11 +128,14 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
 
   /** Children of `dir` that are objects, decoded, in name order. */
   const listObjects = <A>(dir: string, decode: Decoder<A>): Stream.Stream<A, Errors.StorageError> =>
-    Stream.fromIterableEffect(listDir(fs, dir)).pipe(
-      Stream.filter((name) => name !== "_meta"),
-      Stream.mapEffect((name) => listedSelf(path.join(dir, name), decode), { concurrency: READ_CONCURRENCY }),
-      Stream.filterMap((o) => o)
-    )
+    // One directory is read as a batch (Effect.forEach): a Stream stage per entry costs more than the read.
+    Stream.fromIterableEffect(Effect.flatMap(listDir(fs, dir), (names) =>
+      Effect.map(
+        Effect.forEach(names.filter((name) => name !== "_meta"), (name) => listedSelf(path.join(dir, name), decode), {
+          concurrency: READ_CONCURRENCY
+        }),
+        (found) => found.flatMap((o) => Option.isSome(o) ? [o.value] : [])
+      )))
 
   const getRunRecord = (p: Pathspec.RunPath) => Effect.flatMap(dirOf(p.flow, p.run), (dir) => fetchSelf(dir, Records.decodeRun))
 
@@ -399,14 +403,18 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
       }).pipe(Effect.withSpan("LocalMetadataProvider.listMetadata")),
 
     listArtifacts: (scope, attempt, name) =>
-      underRun(scope, (run) =>
-        taskDirsOf(scope).pipe(
-          Stream.mapEffect((dir) => artifactFiles(dir, attempt, name), { concurrency: LIST_CONCURRENCY }),
-          Stream.flattenIterables,
-          Stream.mapEffect(readArtifact, { concurrency: READ_CONCURRENCY }),
-          Stream.filterMap((o) => o),
-          Stream.map(withRunTags(run))
-        )),
+      underRun(scope, (run) => {
+        const ofTask = (dir: string) =>
+          Effect.flatMap(artifactFiles(dir, attempt, name), (files) =>
+            Effect.map(
+              Effect.forEach(files, readArtifact, { concurrency: READ_CONCURRENCY }),
+              (found) => found.flatMap((o) => Option.isSome(o) ? [Records.withRunTags(o.value, run)] : [])
+            ))
+        if ("task" in scope) {
+          return Stream.fromIterableEffect(Effect.flatMap(dirOf(scope.flow, scope.run, scope.step, scope.task), ofTask))
+        }
+        return taskDirsOf(scope).pipe(Stream.mapEffect(ofTask, { concurrency: LIST_CONCURRENCY }), Stream.flattenIterables)
+      }),
 
     mutateRunTags
   }

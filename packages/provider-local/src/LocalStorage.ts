@@ -52,11 +52,10 @@ export const make = Effect.fn("LocalStorage.make")(function*(root: Root.Root) {
   const resolve = (key: string): Effect.Effect<Option.Option<string>, Errors.StorageError> =>
     Effect.flatMap(fileOf(key), (file) => Effect.as(confinement.check(file), Option.some(file)))
 
+  // the confinement check runs beside the read (latency, not CPU); a refused file's bytes are never returned
   const read = (key: string): Effect.Effect<Option.Option<Uint8Array>, Errors.StorageError> =>
-    Effect.flatMap(resolve(key), Option.match({
-      onNone: () => Effect.succeedNone,
-      onSome: (file) => optional(fs.readFile(file), file)
-    }))
+    Effect.flatMap(fileOf(key), (file) =>
+      Effect.zipRight(confinement.check(file), optional(fs.readFile(file), file), { concurrent: true }))
 
   const readText = (key: string): Effect.Effect<Option.Option<string>, Errors.StorageError> =>
     Effect.map(read(key), Option.map((bytes) => new TextDecoder().decode(bytes)))
