@@ -1,12 +1,10 @@
 /**
- * The bench questions asked through our client, with the public API as a user would write them
- * (`wideArtifactYPort` is the exception, labelled: it goes to the MetadataProvider port directly,
- * because the public API has no batched "artifact of every task of a step" call yet).
+ * The bench questions asked through our client, with the public API as a user would write them.
  */
-import { NodeContext } from "@effect/platform-node"
-import { Artifact, Cas, Datastore, Flow, MetadataProvider, Namespace, Pickle, Run, Step, Task } from "@metaflow-client/core"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Artifact, Flow, Namespace, Run, Step, Task } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
-import { NodeHttpClient } from "@effect/platform-node"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Observe, ServiceMetadataProvider } from "@metaflow-client/provider-service"
 import { createHash } from "node:crypto"
 import * as Chunk from "effect/Chunk"
@@ -70,29 +68,11 @@ export const wideArtifactY = none(Effect.gen(function*() {
   return { count: ys.length, sum: ys.reduce((a: number, v) => a + asNumber(v), 0) }
 }))
 
-/**
- * PORT-LEVEL (not public API): one step-scoped `listArtifacts`, latest attempt per task, blobs read once
- * per sha with bounded concurrency. What `Step.artifactValues(step, name)` should do.
- */
-export const wideArtifactYPort = none(Effect.gen(function*() {
+/** Public API, batched: Step.artifactValues(step, "y") (one step-level listing, each distinct blob decoded once). */
+export const wideArtifactYBatch = none(Effect.gen(function*() {
   const step = yield* Step.get(`WideFlow/${yield* wideRun}/fan`)
-  const md = yield* MetadataProvider.MetadataProvider
-  const records = yield* Stream.runCollect(md.listArtifacts(step.path))
-  const ys = Task.latestAttemptOnly(records).filter((r) => r.name === "y")
-  const storage = yield* Datastore.storageFor("local")
-  const shas = [...new Set(ys.map((r) => r.sha))]
-  const values = new Map<string, unknown>()
-  yield* Effect.forEach(shas, (sha) =>
-    Effect.gen(function*() {
-      const r = ys.find((x) => x.sha === sha)!
-      const root = yield* Cas.rootOfLocation(r.location, r.flowId)
-      const key = Datastore.blobKey(r.flowId, sha)
-      const stored = yield* storage.readWithSidecar(root, key)
-      if (Option.isNone(stored)) return yield* Effect.dieMessage(`missing blob ${key}`)
-      const bytes = yield* Cas.unpack(stored.value, key)
-      values.set(sha, Pickle.decodeSync(bytes))
-    }), { concurrency: CONCURRENCY, discard: true })
-  return { count: ys.length, sum: ys.reduce((a, r) => a + asNumber(values.get(r.sha)), 0) }
+  const values = yield* Stream.runCollect(Step.artifactValues(step, "y", { concurrency: CONCURRENCY }))
+  return { count: Chunk.size(values), sum: Chunk.reduce(values, 0, (a, v) => a + asNumber(v.value)) }
 }))
 
 export const bigArtifact = none(Effect.gen(function*() {
@@ -123,7 +103,7 @@ export const serviceRuntime = (url: string, dir: string) => {
 }
 
 /** The scenarios also asked through the metadata service. */
-export const serviceScenarios = ["runs_all", "all_runs_successful", "wide_artifact_y", "wide_artifact_y_port"] as const
+export const serviceScenarios = ["runs_all", "all_runs_successful", "wide_artifact_y", "wide_artifact_y_batch"] as const
 
 export const scenarios = {
   runs_all: runsAll,
@@ -132,7 +112,7 @@ export const scenarios = {
   latest_successful_run: latestSuccessfulRun,
   wide_tasks_list: wideTasksList,
   wide_artifact_y: wideArtifactY,
-  wide_artifact_y_port: wideArtifactYPort,
+  wide_artifact_y_batch: wideArtifactYBatch,
   all_runs_successful: allRunsSuccessful,
   big_artifact: bigArtifact
 } as const

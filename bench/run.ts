@@ -85,13 +85,13 @@ const floorOf = (f: Floor): Partial<Record<Name, () => unknown>> => ({
   latest_successful_run: f.latestSuccessfulRun,
   wide_tasks_list: f.wideTasksList,
   wide_artifact_y: f.wideArtifactY,
-  wide_artifact_y_port: f.wideArtifactY,
+  wide_artifact_y_batch: f.wideArtifactY,
   all_runs_successful: f.allRunsSuccessful,
   big_artifact: f.bigArtifact
 })
 
 /** Python's name for each of our scenarios (the port-level variant answers Python's question too). */
-const pythonName = (n: string) => (n === "wide_artifact_y_port" ? "wide_artifact_y" : n)
+const pythonName = (n: string) => (n === "wide_artifact_y_batch" ? "wide_artifact_y" : n)
 
 const LABELS: Record<Name, string> = {
   runs_all: "list 1000 runs, namespace None",
@@ -100,14 +100,14 @@ const LABELS: Record<Name, string> = {
   latest_successful_run: "latest successful run",
   wide_tasks_list: "list 5000 tasks of one step",
   wide_artifact_y: "artifact y of 5000 tasks (public API, per task)",
-  wide_artifact_y_port: "artifact y of 5000 tasks (PORT: step-scoped listArtifacts)",
+  wide_artifact_y_batch: "artifact y of 5000 tasks (Step.artifactValues)",
   all_runs_successful: "`successful` of 1000 runs",
   big_artifact: "read a 20 MB artifact",
   cold_first_answer: "cold start: fresh process → run list"
 }
 
 /** Scenarios that take seconds: at most 3 repetitions (as in the Python driver). */
-const SLOW = new Set(["wide_artifact_y", "wide_artifact_y_port", "all_runs_successful"])
+const SLOW = new Set(["wide_artifact_y", "wide_artifact_y_batch", "all_runs_successful"])
 const repsOf = (n: string) => (SLOW.has(n) ? Math.min(reps, 3) : reps)
 
 const selected = (n: string) => only === undefined || only.includes(n)
@@ -279,7 +279,11 @@ const main = async () => {
         const requests = o.requests ?? 0
         let p: Measure | undefined
         let pyRequests: number | undefined
-        if (pyOk && n !== "wide_artifact_y_port") {
+        if (pyOk && n === "wide_artifact_y_batch") {
+          const same = service.find((r) => r.name === "wide_artifact_y")
+          p = same?.python
+          pyRequests = same?.pythonRequests
+        } else if (pyOk) {
           const pyReps = repsOf(n)
           await svc.reset()
           const r = spawnSync("python3", [path.join(here, "python_client.py"), dir, String(pyReps), n], {

@@ -37,7 +37,7 @@ describe("bench scenarios (small workload)", () => {
     latest_successful_run: () => floor.latestSuccessfulRun(),
     wide_tasks_list: () => floor.wideTasksList(),
     wide_artifact_y: () => floor.wideArtifactY(),
-    wide_artifact_y_port: () => floor.wideArtifactY(),
+    wide_artifact_y_batch: () => floor.wideArtifactY(),
     all_runs_successful: () => floor.allRunsSuccessful(),
     big_artifact: () => floor.bigArtifact()
   }
