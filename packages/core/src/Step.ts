@@ -208,7 +208,8 @@ export const originPathspec = Effect.fn("Step.originPathspec")(function*(step: S
  * One artifact of every task of the step (latest done attempt of each task), with its value: the
  * question "what is `y` in each of the 5,000 tasks of this step" as one step-level listing (one request
  * on the service, one record file per task locally) and bounded-concurrency blob reads, each distinct
- * blob (by sha) decoded once. Tasks without the artifact in their latest done attempt are left out.
+ * blob (by sha) decoded once (tasks with the same blob share the decoded value: treat values as
+ * immutable). Tasks without the artifact in their latest done attempt are left out.
  *
  * @since 0.1.0
  * @category artifacts
@@ -218,24 +219,19 @@ export const artifactValues = (step: Step, name: string, options: { readonly con
     const md = yield* MetadataProvider
     const records = Task.latestAttemptOnly(yield* Stream.runCollect(md.listArtifacts(step.path, undefined, name)))
       .filter((r) => r.name === name && inNamespace(step.namespace, r))
-    // identical content (same datastore, sha and encoding) is read and decoded once
-    const keyOf = (a: Artifact.DataArtifact) =>
-      `${a.record.dsType}\u0000${a.record.location}\u0000${a.record.sha}\u0000${a.record.contentType}`
-    const firstWithKey = new Map<string, Artifact.DataArtifact>()
-    const decode = yield* Effect.cachedFunction((key: string) => Artifact.value(firstWithKey.get(key)!))
-    const valueOf = (a: Artifact.DataArtifact): Effect.Effect<PyValue, Artifact.ReadError> => {
-      const key = keyOf(a)
-      if (!firstWithKey.has(key)) firstWithKey.set(key, a)
-      return decode(key)
-    }
     const artifacts = newestFirst(records, (r) => r.tsEpoch, (r) => r.taskId).map((record) =>
       new ArtifactObject({ path: { ...step.path, task: record.taskId, artifact: name }, record, namespace: step.namespace, attempt: undefined })
     )
-    return Stream.fromIterable(artifacts).pipe(
-      Stream.mapEffect((artifact) => Effect.map(valueOf(artifact), (value) => ({ artifact, value })), {
-        concurrency: options.concurrency ?? 16
-      })
-    )
+    // identical content (same datastore, sha and encoding) is read and decoded once
+    const keyOf = (a: Artifact.DataArtifact) =>
+      `${a.record.dsType}\u0000${a.record.location}\u0000${a.record.sha}\u0000${a.record.contentType}`
+    const distinct = new Map<string, Artifact.DataArtifact>()
+    for (const a of artifacts) if (!distinct.has(keyOf(a))) distinct.set(keyOf(a), a)
+    const decoded = yield* Effect.forEach(distinct, ([key, a]) => Effect.map(Artifact.value(a), (v) => [key, v] as const), {
+      concurrency: options.concurrency ?? 16
+    })
+    const values = new Map<string, PyValue>(decoded)
+    return Stream.fromIterable(artifacts.map((artifact) => ({ artifact, value: values.get(keyOf(artifact))! })))
   }))
 
 /**

@@ -179,20 +179,21 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
       return files.filter((f) => f.name === name && f.attempt === latest).map((f) => path.join(taskDir, "_meta", f.file))
     })
 
-  const taskDirsOfStep = (stepDir: string): Stream.Stream<string, Errors.StorageError> =>
-    Stream.fromIterableEffect(listDir(fs, stepDir)).pipe(
-      Stream.filter((name) => name !== "_meta"),
-      Stream.map((name) => path.join(stepDir, name))
-    )
+  /** Task directories of a step, or of every step of a run: a few readdirs, gathered as arrays. */
+  const taskDirsOfStep = (stepDir: string) =>
+    Effect.map(listDir(fs, stepDir), (names) => names.filter((name) => name !== "_meta").map((name) => path.join(stepDir, name)))
 
-  const taskDirsOf = (scope: MetadataProvider.ArtifactScope): Stream.Stream<string, Errors.StorageError> => {
-    if ("task" in scope) return Stream.fromEffect(dirOf(scope.flow, scope.run, scope.step, scope.task))
-    if ("step" in scope) return Stream.unwrap(Effect.map(dirOf(scope.flow, scope.run, scope.step), taskDirsOfStep))
-    return Stream.unwrap(Effect.map(dirOf(scope.flow, scope.run), (runDir) =>
-      Stream.fromIterableEffect(listDir(fs, runDir)).pipe(
-        Stream.filter((name) => name !== "_meta"),
-        Stream.flatMap((name) => taskDirsOfStep(path.join(runDir, name)))
-      )))
+  const taskDirsOf = (scope: MetadataProvider.ArtifactScope): Effect.Effect<ReadonlyArray<string>, Errors.StorageError> => {
+    if ("task" in scope) return Effect.map(dirOf(scope.flow, scope.run, scope.step, scope.task), (dir) => [dir])
+    if ("step" in scope) return Effect.flatMap(dirOf(scope.flow, scope.run, scope.step), taskDirsOfStep)
+    return Effect.flatMap(dirOf(scope.flow, scope.run), (runDir) =>
+      Effect.flatMap(listDir(fs, runDir), (steps) =>
+        Effect.map(
+          Effect.forEach(steps.filter((name) => name !== "_meta"), (name) => taskDirsOfStep(path.join(runDir, name)), {
+            concurrency: LIST_CONCURRENCY
+          }),
+          (dirs) => dirs.flat()
+        )))
   }
 
   const readArtifact = (file: string): Effect.Effect<Option.Option<Records.ArtifactRecord>, Errors.StorageError> =>
@@ -410,10 +411,8 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
               Effect.forEach(files, readArtifact, { concurrency: READ_CONCURRENCY }),
               (found) => found.flatMap((o) => Option.isSome(o) ? [Records.withRunTags(o.value, run)] : [])
             ))
-        if ("task" in scope) {
-          return Stream.fromIterableEffect(Effect.flatMap(dirOf(scope.flow, scope.run, scope.step, scope.task), ofTask))
-        }
-        return taskDirsOf(scope).pipe(Stream.mapEffect(ofTask, { concurrency: LIST_CONCURRENCY }), Stream.flattenIterables)
+        return Stream.fromIterableEffect(Effect.flatMap(taskDirsOf(scope), (dirs) =>
+          Effect.map(Effect.forEach(dirs, ofTask, { concurrency: LIST_CONCURRENCY }), (perTask) => perTask.flat())))
       }),
 
     mutateRunTags
