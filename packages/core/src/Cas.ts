@@ -20,20 +20,32 @@ export const defaultMaxBlobBytes = 1024 * 1024 * 1024
 
 const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b
 
-const crcTable = (() => {
-  const t = new Uint32Array(256)
+/** CRC-32 tables for slicing-by-8 (eight bytes per step: several times faster than a byte loop). */
+const crcTables = (() => {
+  const t = new Uint32Array(256 * 8)
   for (let n = 0; n < 256; n++) {
     let c = n
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1
     t[n] = c >>> 0
+  }
+  for (let n = 0; n < 256; n++) {
+    for (let k = 1; k < 8; k++) t[k * 256 + n] = (t[(k - 1) * 256 + n]! >>> 8) ^ t[t[(k - 1) * 256 + n]! & 0xff]!
   }
   return t
 })()
 
 /** CRC-32 (the gzip trailer's checksum). */
 const crc32 = (b: Uint8Array): number => {
+  const t = crcTables
   let c = 0xffffffff
-  for (let i = 0; i < b.length; i++) c = crcTable[(c ^ b[i]!) & 0xff]! ^ (c >>> 8)
+  let i = 0
+  const n8 = b.length - (b.length % 8)
+  for (; i < n8; i += 8) {
+    const lo = (c ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24))) >>> 0
+    c = t[1792 + (lo & 0xff)]! ^ t[1536 + ((lo >>> 8) & 0xff)]! ^ t[1280 + ((lo >>> 16) & 0xff)]! ^ t[1024 + (lo >>> 24)]! ^
+      t[768 + b[i + 4]!]! ^ t[512 + b[i + 5]!]! ^ t[256 + b[i + 6]!]! ^ t[b[i + 7]!]!
+  }
+  for (; i < b.length; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8)
   return (c ^ 0xffffffff) >>> 0
 }
 
