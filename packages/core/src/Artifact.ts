@@ -73,13 +73,66 @@ const rootOf = (a: DataArtifact) => Cas.rootOfLocation(a.record.location, a.path
  * @category bytes
  */
 export const bytes = Effect.fn("Artifact.bytes")(function*(artifact: DataArtifact) {
+  // a copy: the unpacked blob itself may be shared through the cache below
+  return (yield* sharedBytes(artifact)).slice()
+})
+
+/** The unpacked blob, possibly shared with other callers through the cache: read-only. */
+const sharedBytes = (artifact: DataArtifact) => Effect.gen(function*() {
   const storage = yield* Datastore.storageFor(artifact.record.dsType)
   const root = yield* rootOf(artifact)
   const key = Datastore.blobKey(artifact.path.flow, artifact.record.sha)
+  const cacheKey = `${root}\u0000${key}`
+  const cache = blobCacheOf(storage)
+  const hit = cache.get(cacheKey)
+  if (hit !== undefined) return hit
   const stored = yield* storage.readWithSidecar(root, key)
   if (Option.isNone(stored)) return yield* new CorruptBlob({ path: `${root}/${key}`, reason: "blob is missing" })
-  return yield* Cas.unpack(stored.value, `${root}/${key}`)
+  const unpacked = yield* Cas.unpack(stored.value, `${root}/${key}`)
+  cache.set(cacheKey, unpacked)
+  return unpacked
 })
+
+/**
+ * Unpacked blobs are content-addressed (the key is the SHA-1 of the bytes), so they never go stale: small
+ * ones are kept per storage instance (so per Layer, never process-wide) in a bounded LRU. Callers get the
+ * same bytes object: treat it as read-only (decoding never mutates it).
+ */
+const blobCacheMaxEntryBytes = 1024 * 1024
+const blobCacheMaxTotalBytes = 64 * 1024 * 1024
+
+class BlobCache {
+  private readonly entries = new Map<string, Uint8Array>()
+  private total = 0
+  get(key: string): Uint8Array | undefined {
+    const hit = this.entries.get(key)
+    if (hit !== undefined) {
+      this.entries.delete(key)
+      this.entries.set(key, hit)
+    }
+    return hit
+  }
+  set(key: string, bytes: Uint8Array): void {
+    if (bytes.length > blobCacheMaxEntryBytes || this.entries.has(key)) return
+    this.entries.set(key, bytes)
+    this.total += bytes.length
+    for (const [k, v] of this.entries) {
+      if (this.total <= blobCacheMaxTotalBytes) break
+      this.entries.delete(k)
+      this.total -= v.length
+    }
+  }
+}
+
+const blobCaches = new WeakMap<Datastore.Storage, BlobCache>()
+const blobCacheOf = (storage: Datastore.Storage): BlobCache => {
+  let cache = blobCaches.get(storage)
+  if (cache === undefined) {
+    cache = new BlobCache()
+    blobCaches.set(storage, cache)
+  }
+  return cache
+}
 
 /**
  * The decoded value. An `IncludeFile` artifact gives the included file's content (text, or bytes when
@@ -92,7 +145,7 @@ export const value = Effect.fn("Artifact.value")(function*(artifact: DataArtifac
   if (!pickleEncodings.includes(artifact.record.contentType)) {
     return yield* new UnsupportedEncoding({ pathspec: artifact.pathspec, encoding: artifact.record.contentType })
   }
-  const decoded: PyValue = yield* Pickle.decode(yield* bytes(artifact))
+  const decoded: PyValue = yield* Pickle.decode(yield* sharedBytes(artifact))
   const descriptor = includedFile(decoded)
   if (descriptor === undefined) return decoded
   return yield* includedContent(artifact, descriptor)
@@ -122,7 +175,7 @@ export const size = Effect.fn("Artifact.size")(function*(artifact: DataArtifact)
   const info = yield* dataInfo(artifact)
   const entry = info[artifact.path.artifact]
   if (entry !== undefined && entry.type === "<class 'metaflow.includefile.IncludedFile'>") {
-    const decoded = yield* Pickle.decode(yield* bytes(artifact))
+    const decoded = yield* Pickle.decode(yield* sharedBytes(artifact))
     const d = includedFile(decoded)
     if (d?.size !== undefined) return d.size
   }
