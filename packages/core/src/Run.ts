@@ -97,12 +97,8 @@ export const hasStep = Effect.fn("Run.hasStep")(function*(run: Run, name: string
  */
 export const graphEndpoints = Effect.fn("Run.graphEndpoints")(function*(run: Run) {
   const defaults = { start: "start", end: "end" }
-  const params = yield* step(run, "_parameters").pipe(
-    Effect.map(Option.some),
-    Effect.catchTag("ObjectNotFound", () => Effect.succeed(Option.none()))
-  )
-  if (Option.isNone(params)) return defaults
-  const task = yield* Step.task(params.value)
+  // listed directly: a run without `_parameters` simply has no such task
+  const task = yield* Step.newestTaskAt({ ...run.path, step: "_parameters" }, run.namespace)
   if (Option.isNone(task)) return defaults
   const dict = yield* Task.metadataValues(task.value, ["start_step", "end_step"])
   const start = dict["start_step"]

@@ -46,13 +46,23 @@ const taskObject = (step: Step, record: TaskRecord) =>
   new TaskObject({ path: { ...step.path, task: record.taskId }, record, namespace: step.namespace, attempt: undefined })
 
 /** @internal the step's task records in the step's namespace, newest first. */
-export const taskRecords = (step: Step, tags: ReadonlyArray<string> = []) =>
+export const taskRecords = (step: Pick<Step, "path" | "namespace">, tags: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
     const md = yield* MetadataProvider
     const records = yield* md.listTasks(step.path).pipe(Stream.runCollect)
     const kept = Chunk.toReadonlyArray(records).filter((r) => inNamespace(step.namespace, r) && hasAllTags(r, tags))
     return newestFirst(kept, (r) => r.tsEpoch, (r) => r.taskId)
   })
+
+/**
+ * @internal the newest task of a step known only by its path (no step record needed: a step that does not
+ * exist has no tasks).
+ */
+export const newestTaskAt = (path: Pathspec.StepPath, namespace: Namespace.Namespace) =>
+  Effect.map(taskRecords({ path, namespace }), (records) =>
+    records.length === 0
+      ? Option.none<Task.Task>()
+      : Option.some(new TaskObject({ path: { ...path, task: records[0]!.taskId }, record: records[0]!, namespace, attempt: undefined })))
 
 /**
  * Tasks of the step, newest first (not by index or id). Python: `iter(step)`, `step.tasks(*tags)`.
