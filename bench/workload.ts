@@ -101,14 +101,17 @@ const rewriteJson = (obj: Record<string, unknown>, r: Rewrite): Record<string, u
   return o
 }
 
+/** Creates a directory once per workload build (the set remembers what was made). */
+const ensureDir = (dir: string, made: Set<string>) => {
+  if (made.has(dir)) return
+  fs.mkdirSync(dir, { recursive: true })
+  made.add(dir)
+}
+
 const emitTree = (files: ReadonlyArray<TemplateFile>, destDir: string, r: Rewrite, made: Set<string>) => {
   for (const f of files) {
     const out = path.join(destDir, f.rel)
-    const dir = path.dirname(out)
-    if (!made.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true })
-      made.add(dir)
-    }
+    ensureDir(path.dirname(out), made)
     if (f.json === undefined) {
       fs.writeFileSync(out, f.raw)
       continue
@@ -144,11 +147,7 @@ const copyBigFlow = (root: string, made: Set<string>) => {
   fs.cpSync(path.join(src, "data"), path.join(root, BIG_SOURCE.flow, "data"), { recursive: true })
   for (const f of loadTree(src).filter((f) => !f.rel.startsWith("data/"))) {
     const out = path.join(root, BIG_SOURCE.flow, f.rel)
-    const dir = path.dirname(out)
-    if (!made.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true })
-      made.add(dir)
-    }
+    ensureDir(path.dirname(out), made)
     if (f.json === undefined) {
       fs.writeFileSync(out, f.raw)
       continue
