@@ -31,21 +31,29 @@ const locate = (task: Task.Task, stream: LogStream) =>
   })
 
 /** The raw log files of the attempt (runtime and task sources); empty when the metadata names no datastore. */
-const sources = (task: Task.Task, stream: LogStream) =>
+/** The log files of the attempt (runtime and task sources, or the legacy file): where they are, not yet read. */
+const files = (task: Task.Task, stream: LogStream) =>
   Effect.gen(function*() {
     const where = yield* locate(task, stream)
     if (typeof where.legacy === "string") {
       const loc = JSON.parse(where.legacy) as { ds_type: string; location: string; attempt: number }
       const storage = yield* Datastore.storageFor(loc.ds_type)
       const root = loc.location.split("/").slice(0, -5).join("/")
-      const file = yield* storage.read(root, Datastore.taskFileKey(task.path, loc.attempt, `${stream}.log`))
-      return { kind: "legacy" as const, files: Option.isSome(file) ? [file.value] : [] }
+      return { kind: "legacy" as const, storage, root, keys: [Datastore.taskFileKey(task.path, loc.attempt, `${stream}.log`)] }
     }
-    if (where.dsType === undefined || where.dsRoot === undefined) return { kind: "none" as const, files: [] }
+    if (where.dsType === undefined || where.dsRoot === undefined) return { kind: "none" as const }
     const storage = yield* Datastore.storageFor(where.dsType)
-    const files = yield* Effect.forEach(Mflog.LOG_SOURCES, (source) =>
-      storage.read(where.dsRoot!, Datastore.taskFileKey(task.path, where.attempt, `${source}_${stream}.log`)), { concurrency: 2 })
-    return { kind: "mflog" as const, files: files.flatMap((f) => Option.isSome(f) ? [f.value] : []) }
+    const keys = Mflog.LOG_SOURCES.map((source) => Datastore.taskFileKey(task.path, where.attempt, `${source}_${stream}.log`))
+    return { kind: "mflog" as const, storage, root: where.dsRoot, keys }
+  })
+
+/** The raw log files of the attempt; empty when the metadata names no datastore. */
+const sources = (task: Task.Task, stream: LogStream) =>
+  Effect.gen(function*() {
+    const found = yield* files(task, stream)
+    if (found.kind === "none") return { kind: "none" as const, files: [] as Array<Uint8Array> }
+    const read = yield* Effect.forEach(found.keys, (key) => found.storage.read(found.root, key), { concurrency: 2 })
+    return { kind: found.kind, files: read.flatMap((f) => Option.isSome(f) ? [f.value] : []) }
   })
 
 /**
@@ -89,6 +97,9 @@ export const text = Effect.fn("Logs.text")(function*(task: Task.Task, stream: Lo
  * @category logs
  */
 export const size = Effect.fn("Logs.size")(function*(task: Task.Task, stream: LogStream) {
-  const found = yield* sources(task, stream)
-  return Mflog.totalSize(found.files)
+  // sizes come from the storage (stat / HEAD): the logs themselves are not read
+  const found = yield* files(task, stream)
+  if (found.kind === "none") return 0
+  const sizes = yield* Effect.forEach(found.keys, (key) => found.storage.size(found.root, key), { concurrency: 2 })
+  return sizes.reduce((total, s) => total + Option.getOrElse(s, () => 0), 0)
 })
