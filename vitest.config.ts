@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: {
       "@metaflow-client/core": pkg("core"),
+      "@metaflow-client/provider-local/node": fileURLToPath(new URL("./packages/provider-local/src/node.ts", import.meta.url)),
       "@metaflow-client/provider-local": pkg("provider-local"),
       "@metaflow-client/provider-service": pkg("provider-service"),
       "@metaflow-client/datastore-s3": pkg("datastore-s3")

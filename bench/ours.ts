@@ -3,7 +3,7 @@
  */
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Artifact, Flow, Namespace, Run, Step, Task } from "@metaflow-client/core"
-import { LocalProvider } from "@metaflow-client/provider-local"
+import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Observe, ServiceMetadataProvider } from "@metaflow-client/provider-service"
 import { createHash } from "node:crypto"
@@ -87,7 +87,7 @@ export const bigArtifact = none(Effect.gen(function*() {
 
 /** A runtime over a local workload (the directory holding `.metaflow`), built once and reused. */
 export const localRuntime = (dir: string) =>
-  ManagedRuntime.make(LocalProvider.layer({ root: dir }).pipe(Layer.provide(NodeContext.layer)))
+  ManagedRuntime.make(NodeLocalProvider.layer({ root: dir }).pipe(Layer.provide(NodeContext.layer)))
 
 /**
  * A runtime reading metadata from a metadata service at `url` (bench/service.ts) and bytes from the
@@ -97,7 +97,7 @@ export const serviceRuntime = (url: string, dir: string) => {
   const counter = Observe.requestCounter()
   const layer = Layer.mergeAll(
     ServiceMetadataProvider.layer({ url, onRequest: counter.onRequest }).pipe(Layer.provide(NodeHttpClient.layerUndici)),
-    LocalProvider.storageLayer(dir)
+    NodeLocalProvider.storageLayer(dir)
   ).pipe(Layer.provide(NodeContext.layer))
   return { runtime: ManagedRuntime.make(layer), counter }
 }

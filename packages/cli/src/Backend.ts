@@ -15,7 +15,8 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import type { Datastore, MetadataProvider } from "@metaflow-client/core"
-import { LocalProvider, Root } from "@metaflow-client/provider-local"
+import { Root } from "@metaflow-client/provider-local"
+import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
 import { Credentials, S3Datastore } from "@metaflow-client/datastore-s3"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -166,7 +167,7 @@ export const resolve = (selection: Selection): Effect.Effect<Resolved, Failure |
     const suffix = selection.s3 ? " + s3" : ""
     if (selection.metadata._tag === "local") {
       const { example, root } = yield* localRoot(selection.metadata.root, true)
-      const local = LocalProvider.layer({ root: root.metaflowDir }).pipe(Layer.mapError(rootFailure))
+      const local = NodeLocalProvider.layer({ root: root.metaflowDir }).pipe(Layer.mapError(rootFailure))
       return {
         layer: Layer.merge(local, extra) as Resolved["layer"],
         description: `${Root.describe(root)}${suffix}`,
@@ -178,7 +179,7 @@ export const resolve = (selection: Selection): Effect.Effect<Resolved, Failure |
     // the local datastore too, when a local root is at hand (runs with ds-type local)
     const localStorage = yield* Effect.either(localRoot(selection.root, false))
     const storage = localStorage._tag === "Right"
-      ? LocalProvider.storageLayer(localStorage.right.root.metaflowDir).pipe(Layer.mapError(rootFailure))
+      ? NodeLocalProvider.storageLayer(localStorage.right.root.metaflowDir).pipe(Layer.mapError(rootFailure))
       : Layer.empty
     return {
       layer: Layer.mergeAll(service, storage, extra) as Resolved["layer"],

@@ -4,7 +4,7 @@
  * values now that the pickle decoder is complete.
  */
 import { NodeContext } from "@effect/platform-node"
-import { LocalProvider } from "@metaflow-client/provider-local"
+import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -21,7 +21,7 @@ describe("conformance (local corpus)", () => {
     const oracle = loadOracle(oracleDir)
     const report = await Effect.runPromise(
       run({ oracle, concurrency: 8, flowConcurrency: 4 }).pipe(
-        Effect.provide(LocalProvider.layer({ root: path.join(fixtures, "local") })),
+        Effect.provide(NodeLocalProvider.layer({ root: path.join(fixtures, "local") })),
         Effect.provide(NodeContext.layer)
       )
     )

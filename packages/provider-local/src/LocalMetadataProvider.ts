@@ -26,7 +26,8 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Stream from "effect/Stream"
-import { backendError, isAbsent, isWithin, joinIds, listDir, makeConfinement, optional, pythonJson, readJson } from "./internal/files.js"
+import { backendError, isAbsent, isWithin, joinIds, optional, parseJson, pythonJson } from "./internal/files.js"
+import * as LocalReads from "./LocalReads.js"
 import * as Root from "./Root.js"
 
 type Decoder<A> = (input: unknown, path: string) => Either.Either<A, Errors.CorruptRecord>
@@ -51,11 +52,6 @@ export const MAX_USER_TAG_SET_SIZE = 50
 const staleLockMs = 30_000
 /** How long a mutation waits for another process's lock (ms) before failing. */
 const lockTimeoutMs = 20_000
-
-/** Concurrency of fan-out file reads. */
-const READ_CONCURRENCY = 32
-/** Concurrency of per-task directory listings in step/run artifact scopes. */
-const LIST_CONCURRENCY = 16
 
 const ARTIFACT_FILE = /^(\d+)_artifact_(.+)\.json$/
 const SYSMETA_FILE = /^sysmeta_(.+)_\d+\.json$/
@@ -85,7 +81,11 @@ const defaultRetryDelay = (retry: number): Effect.Effect<Duration.Duration> =>
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root.Root, options: Options = {}) {
+export const make = Effect.fn("LocalMetadataProvider.make")(function*(
+  root: Root.Root,
+  options: Options = {},
+  readsFactory: LocalReads.Factory = LocalReads.fromFileSystem
+) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
   const base = root.metaflowDir
@@ -93,11 +93,35 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
   /** Serialises this process's mutations; the optimistic protocol covers other processes. */
   const mutationLock = yield* Effect.makeSemaphore(1)
 
-  const confinement = yield* makeConfinement(fs, path, base)
+  const reads = yield* readsFactory(base)
   /** Reads JSON from a file that must resolve inside the root (symlinks leading out are refused). */
   const readConfined = (file: string): Effect.Effect<Option.Option<unknown>, Errors.StorageError> =>
-    // the check runs beside the read (latency, not CPU); a refused file's content is never returned
-    Effect.zipRight(confinement.check(file), readJson(fs, file), { concurrent: true })
+    Effect.flatMap(reads.readTexts([file]), ([text]) =>
+      text === undefined || Option.isNone(text) ? Effect.succeedNone : Effect.map(parseJson(file, text.value), Option.some))
+
+  /**
+   * Reads and decodes many record files in one batch, skipping absent ones; a corrupt one fails the batch.
+   * `wrap` maps each decoded record (e.g. adds the run's tags).
+   */
+  const readRecords = <A, B = A>(
+    files: ReadonlyArray<string>,
+    decode: Decoder<A>,
+    wrap?: (a: A) => B
+  ): Effect.Effect<Array<B>, Errors.StorageError> =>
+    Effect.flatMap(reads.readTexts(files), (texts) => {
+      const out: Array<B> = []
+      for (let i = 0; i < texts.length; i++) {
+        const text = texts[i]!
+        if (Option.isNone(text)) continue
+        const file = files[i]!
+        const json = parseJson(file, text.value)
+        if (Either.isLeft(json)) return Either.left(json.left)
+        const decoded = decode(json.right, file)
+        if (Either.isLeft(decoded)) return Either.left(decoded.left)
+        out.push(wrap === undefined ? decoded.right as unknown as B : wrap(decoded.right))
+      }
+      return Either.right(out)
+    })
 
   const dirOf = (...ids: ReadonlyArray<string>) => joinIds(path, base, ids)
   const selfFile = (dir: string) => path.join(dir, "_meta", "_self.json")
@@ -119,23 +143,14 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
       return Option.none()
     })
 
-  /** `_self.json` of a listing entry: absent → not an object (None); present but corrupt → error. */
-  const listedSelf = <A>(dir: string, decode: Decoder<A>): Effect.Effect<Option.Option<A>, Errors.StorageError> =>
-    Effect.flatMap(readConfined(selfFile(dir)), (json) =>
-      Option.isSome(json)
-        ? Effect.map(decodeWith(decode, selfFile(dir), json.value), Option.some)
-        : Effect.succeedNone)
-
-  /** Children of `dir` that are objects, decoded, in name order. */
-  const listObjects = <A>(dir: string, decode: Decoder<A>): Stream.Stream<A, Errors.StorageError> =>
-    // One directory is read as a batch (Effect.forEach): a Stream stage per entry costs more than the read.
-    Stream.fromIterableEffect(Effect.flatMap(listDir(fs, dir), (names) =>
-      Effect.map(
-        Effect.forEach(names.filter((name) => name !== "_meta"), (name) => listedSelf(path.join(dir, name), decode), {
-          concurrency: READ_CONCURRENCY
-        }),
-        (found) => found.flatMap((o) => Option.isSome(o) ? [o.value] : [])
-      )))
+  /**
+   * Children of `dir` that are objects (an entry without `_self.json` is not one; a corrupt one fails the
+   * listing), decoded, in name order. One directory is one batch: a Stream stage per entry costs more than
+   * the read.
+   */
+  const listObjects = <A, B = A>(dir: string, decode: Decoder<A>, wrap?: (a: A) => B): Stream.Stream<B, Errors.StorageError> =>
+    Stream.fromIterableEffect(Effect.flatMap(reads.listDir(dir), (names) =>
+      readRecords(names.filter((name) => name !== "_meta").map((name) => selfFile(path.join(dir, name))), decode, wrap)))
 
   const getRunRecord = (p: Pathspec.RunPath) => Effect.flatMap(dirOf(p.flow, p.run), (dir) => fetchSelf(dir, Records.decodeRun))
 
@@ -165,8 +180,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
    * Artifact record files of a task: of one attempt, or all; with `name`, only that artifact's file of the
    * given attempt or, without one, of the highest attempt that has any record (the port's contract).
    */
-  const artifactFiles = (taskDir: string, attempt: number | undefined, name?: string) =>
-    Effect.map(listDir(fs, path.join(taskDir, "_meta")), (names) => {
+  const artifactFiles = (taskDir: string, names: ReadonlyArray<string>, attempt: number | undefined, name?: string) => {
       const files: Array<{ readonly file: string; readonly attempt: number; readonly name: string }> = []
       for (const file of names) {
         const m = ARTIFACT_FILE.exec(file)
@@ -177,28 +191,22 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
       if (name === undefined) return files.map((f) => path.join(taskDir, "_meta", f.file))
       const latest = attempt ?? files.reduce((max, f) => Math.max(max, f.attempt), -1)
       return files.filter((f) => f.name === name && f.attempt === latest).map((f) => path.join(taskDir, "_meta", f.file))
-    })
+  }
 
   /** Task directories of a step, or of every step of a run: a few readdirs, gathered as arrays. */
-  const taskDirsOfStep = (stepDir: string) =>
-    Effect.map(listDir(fs, stepDir), (names) => names.filter((name) => name !== "_meta").map((name) => path.join(stepDir, name)))
+  const childDirs = (dir: string, names: ReadonlyArray<string>) =>
+    names.filter((name) => name !== "_meta").map((name) => path.join(dir, name))
+  const taskDirsOfStep = (stepDir: string) => Effect.map(reads.listDir(stepDir), (names) => childDirs(stepDir, names))
 
   const taskDirsOf = (scope: MetadataProvider.ArtifactScope): Effect.Effect<ReadonlyArray<string>, Errors.StorageError> => {
     if ("task" in scope) return Effect.map(dirOf(scope.flow, scope.run, scope.step, scope.task), (dir) => [dir])
     if ("step" in scope) return Effect.flatMap(dirOf(scope.flow, scope.run, scope.step), taskDirsOfStep)
     return Effect.flatMap(dirOf(scope.flow, scope.run), (runDir) =>
-      Effect.flatMap(listDir(fs, runDir), (steps) =>
-        Effect.map(
-          Effect.forEach(steps.filter((name) => name !== "_meta"), (name) => taskDirsOfStep(path.join(runDir, name)), {
-            concurrency: LIST_CONCURRENCY
-          }),
-          (dirs) => dirs.flat()
-        )))
+      Effect.flatMap(reads.listDir(runDir), (steps) => {
+        const stepDirs = childDirs(runDir, steps)
+        return Effect.map(reads.listDirs(stepDirs), (perStep) => perStep.flatMap((names, i) => childDirs(stepDirs[i]!, names)))
+      }))
   }
-
-  const readArtifact = (file: string): Effect.Effect<Option.Option<Records.ArtifactRecord>, Errors.StorageError> =>
-    Effect.flatMap(readConfined(file), (json) =>
-      Option.isSome(json) ? Effect.map(decodeWith(Records.decodeArtifact, file, json.value), Option.some) : Effect.succeedNone)
 
   // ---------------------------------------------------------------------------------------------------
   // tag mutation
@@ -352,10 +360,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
     getRun: getRunRecord,
 
     listSteps: (p) =>
-      underRun(p, (run) =>
-        Stream.unwrap(Effect.map(dirOf(p.flow, p.run), (dir) => listObjects(dir, Records.decodeStep))).pipe(
-          Stream.map(withRunTags(run))
-        )),
+      underRun(p, (run) => Stream.unwrap(Effect.map(dirOf(p.flow, p.run), (dir) => listObjects(dir, Records.decodeStep, withRunTags(run))))),
 
     getStep: (p) =>
       Effect.gen(function*() {
@@ -367,9 +372,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
 
     listTasks: (p) =>
       underRun(p, (run) =>
-        Stream.unwrap(Effect.map(dirOf(p.flow, p.run, p.step), (dir) => listObjects(dir, Records.decodeTask))).pipe(
-          Stream.map(withRunTags(run))
-        )),
+        Stream.unwrap(Effect.map(dirOf(p.flow, p.run, p.step), (dir) => listObjects(dir, Records.decodeTask, withRunTags(run))))),
 
     getTask: (p) =>
       Effect.gen(function*() {
@@ -387,33 +390,23 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(root: Root
         const metaDir = path.join(yield* dirOf(p.flow, p.run, p.step, p.task), "_meta")
         // `sysmeta_<field>_<ms>.json`: with a fields hint, read only those fields' files
         const wanted = fields === undefined ? undefined : new Set(fields)
-        const names = (yield* listDir(fs, metaDir)).filter((n) => {
+        const names = (yield* reads.listDir(metaDir)).filter((n) => {
           if (!n.startsWith("sysmeta_")) return false
           if (wanted === undefined) return true
           const m = SYSMETA_FILE.exec(n)
           return m === null || wanted.has(m[1]!)
         })
-        const records = yield* Effect.forEach(names, (name) => {
-          const file = path.join(metaDir, name)
-          return Effect.flatMap(readConfined(file), (json) =>
-            Option.isSome(json)
-              ? Effect.map(decodeWith(Records.decodeMetadata, file, json.value), Option.some)
-              : Effect.succeedNone)
-        }, { concurrency: READ_CONCURRENCY })
-        return records.flatMap((r) => Option.isSome(r) ? [r.value] : [])
-      }).pipe(Effect.withSpan("LocalMetadataProvider.listMetadata")),
+        return yield* readRecords(names.map((name) => path.join(metaDir, name)), Records.decodeMetadata)
+      }),
 
     listArtifacts: (scope, attempt, name) =>
-      underRun(scope, (run) => {
-        const ofTask = (dir: string) =>
-          Effect.flatMap(artifactFiles(dir, attempt, name), (files) =>
-            Effect.map(
-              Effect.forEach(files, readArtifact, { concurrency: READ_CONCURRENCY }),
-              (found) => found.flatMap((o) => Option.isSome(o) ? [Records.withRunTags(o.value, run)] : [])
-            ))
-        return Stream.fromIterableEffect(Effect.flatMap(taskDirsOf(scope), (dirs) =>
-          Effect.map(Effect.forEach(dirs, ofTask, { concurrency: LIST_CONCURRENCY }), (perTask) => perTask.flat())))
-      }),
+      underRun(scope, (run) =>
+        Stream.fromIterableEffect(Effect.gen(function*() {
+          const dirs = yield* taskDirsOf(scope)
+          const listings = yield* reads.listDirs(dirs.map((dir) => path.join(dir, "_meta")))
+          const files = dirs.flatMap((dir, i) => artifactFiles(dir, listings[i]!, attempt, name))
+          return yield* readRecords(files, Records.decodeArtifact, withRunTags(run))
+        }))),
 
     mutateRunTags
   }

@@ -23,6 +23,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as LocalMetadataProvider from "./LocalMetadataProvider.js"
+import * as LocalReads from "./LocalReads.js"
 import * as LocalStorage from "./LocalStorage.js"
 import * as Root from "./Root.js"
 
@@ -47,15 +48,20 @@ export interface LocalProvider {
 }
 
 /**
- * Discovers the root (see `Root.discover`) and builds the provider and the storage over it.
+ * Discovers the root (see `Root.discover`) and builds the provider and the storage over it. `reads` is
+ * how files are read: portable `FileSystem` reads by default; on Node use
+ * `@metaflow-client/provider-local/node`, whose layers pass the faster `node:fs` reads.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fn("LocalProvider.make")(function*(options: Options = {}) {
+export const make = Effect.fn("LocalProvider.make")(function*(
+  options: Options = {},
+  reads: LocalReads.Factory = LocalReads.fromFileSystem
+) {
   const root = yield* Root.discover(options)
-  const metadata = yield* LocalMetadataProvider.make(root, options)
-  const storage = yield* LocalStorage.make(root)
+  const metadata = yield* LocalMetadataProvider.make(root, options, reads)
+  const storage = yield* LocalStorage.make(root, reads)
   return { root, metadata, storage } satisfies LocalProvider as LocalProvider
 })
 
@@ -72,12 +78,13 @@ const toContext = ({ metadata, storage }: LocalProvider) =>
  * @category layers
  */
 export const layer = (
-  options: Options = {}
+  options: Options = {},
+  reads: LocalReads.Factory = LocalReads.fromFileSystem
 ): Layer.Layer<
   MetadataProvider.MetadataProvider | Datastore.LocalStorage,
   Root.RootNotFound,
   FileSystem.FileSystem | Path.Path
-> => Layer.effectContext(Effect.map(make(options), toContext))
+> => Layer.effectContext(Effect.map(make(options, reads), toContext))
 
 /**
  * The `Config`s {@link layerConfig} reads by default: `METAFLOW_DATASTORE_SYSROOT_LOCAL`.
@@ -95,14 +102,15 @@ export const envConfig: { readonly sysroot: Config.Config<Option.Option<string>>
  * @category layers
  */
 export const layerConfig = (
-  config: { readonly sysroot: Config.Config<Option.Option<string>> } = envConfig
+  config: { readonly sysroot: Config.Config<Option.Option<string>> } = envConfig,
+  reads: LocalReads.Factory = LocalReads.fromFileSystem
 ): Layer.Layer<
   MetadataProvider.MetadataProvider | Datastore.LocalStorage,
   Root.RootNotFound | ConfigError.ConfigError,
   FileSystem.FileSystem | Path.Path
 > =>
   Layer.effectContext(
-    Effect.flatMap(config.sysroot, (sysroot) => Effect.map(make({ sysroot: Option.filter(sysroot, (s) => s.length > 0) }), toContext))
+    Effect.flatMap(config.sysroot, (sysroot) => Effect.map(make({ sysroot: Option.filter(sysroot, (s) => s.length > 0) }, reads), toContext))
   )
 
 /**
@@ -114,9 +122,10 @@ export const layerConfig = (
  * @category layers
  */
 export const storageLayer = (
-  root: string
+  root: string,
+  reads: LocalReads.Factory = LocalReads.fromFileSystem
 ): Layer.Layer<Datastore.LocalStorage, Root.RootNotFound, FileSystem.FileSystem | Path.Path> =>
-  Layer.effect(Datastore.LocalStorage, Effect.flatMap(Root.fromDirectory(root), LocalStorage.make))
+  Layer.effect(Datastore.LocalStorage, Effect.flatMap(Root.fromDirectory(root), (r) => LocalStorage.make(r, reads)))
 
 /**
  * Only `MetadataProvider.MetadataProvider` over a local root (see {@link layer} for the discovery).
@@ -125,9 +134,10 @@ export const storageLayer = (
  * @category layers
  */
 export const metadataLayer = (
-  options: Options = {}
+  options: Options = {},
+  reads: LocalReads.Factory = LocalReads.fromFileSystem
 ): Layer.Layer<MetadataProvider.MetadataProvider, Root.RootNotFound, FileSystem.FileSystem | Path.Path> =>
   Layer.effect(
     MetadataProvider.MetadataProvider,
-    Effect.flatMap(Root.discover(options), (root) => LocalMetadataProvider.make(root, options))
+    Effect.flatMap(Root.discover(options), (root) => LocalMetadataProvider.make(root, options, reads))
   )

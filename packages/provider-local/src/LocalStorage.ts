@@ -19,7 +19,8 @@ import { Datastore, Errors } from "@metaflow-client/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { backendError, isAbsent, makeConfinement, optional } from "./internal/files.js"
+import { backendError, isAbsent, optional } from "./internal/files.js"
+import * as LocalReads from "./LocalReads.js"
 import type * as Root from "./Root.js"
 
 const LOCAL_SCHEME = "local://"
@@ -30,7 +31,10 @@ const LOCAL_SCHEME = "local://"
  * @since 0.1.0
  * @category constructors
  */
-export const make = Effect.fn("LocalStorage.make")(function*(root: Root.Root) {
+export const make = Effect.fn("LocalStorage.make")(function*(
+  root: Root.Root,
+  readsFactory: LocalReads.Factory = LocalReads.fromFileSystem
+) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
   const base = root.metaflowDir
@@ -46,19 +50,14 @@ export const make = Effect.fn("LocalStorage.make")(function*(root: Root.Root) {
     return bad ? Effect.fail(outside(key)) : Effect.succeed(path.join(base, ...parts))
   }
 
-  const confinement = yield* makeConfinement(fs, path, base)
+  const reads = yield* readsFactory(base)
 
   /** The file of a key, checked to resolve inside the root (absent files pass: reading them gives None). */
   const resolve = (key: string): Effect.Effect<Option.Option<string>, Errors.StorageError> =>
-    Effect.flatMap(fileOf(key), (file) => Effect.as(confinement.check(file), Option.some(file)))
+    Effect.flatMap(fileOf(key), (file) => Effect.as(reads.checkConfined(file), Option.some(file)))
 
-  // the confinement check runs beside the read (latency, not CPU); a refused file's bytes are never returned
   const read = (key: string): Effect.Effect<Option.Option<Uint8Array>, Errors.StorageError> =>
-    Effect.flatMap(fileOf(key), (file) =>
-      Effect.zipRight(confinement.check(file), optional(fs.readFile(file), file), { concurrent: true }))
-
-  const readText = (key: string): Effect.Effect<Option.Option<string>, Errors.StorageError> =>
-    Effect.map(read(key), Option.map((bytes) => new TextDecoder().decode(bytes)))
+    Effect.flatMap(fileOf(key), reads.readBytes)
 
   const stripRoot = (r: string) => {
     const s = r.startsWith(":root:") ? r.slice(":root:".length) : r
@@ -71,10 +70,12 @@ export const make = Effect.fn("LocalStorage.make")(function*(root: Root.Root) {
     read: (_root, key) => read(key),
 
     readWithSidecar: (_root, key) =>
-      Effect.map(
-        Effect.all([read(key), readText(`${key}_meta`)], { concurrency: 2 }),
-        ([bytes, sidecar]) => Option.map(bytes, (b): Datastore.StoredObject => ({ bytes: b, sidecar }))
-      ),
+      Effect.gen(function*() {
+        const bytes = yield* read(key)
+        if (Option.isNone(bytes)) return Option.none<Datastore.StoredObject>()
+        const [sidecar] = yield* reads.readTexts([yield* fileOf(`${key}_meta`)])
+        return Option.some<Datastore.StoredObject>({ bytes: bytes.value, sidecar: sidecar ?? Option.none() })
+      }),
 
     size: (_root, key) =>
       Effect.flatMap(resolve(key), Option.match({

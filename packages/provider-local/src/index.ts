@@ -32,3 +32,10 @@ export * as LocalStorage from "./LocalStorage.js"
  * @since 0.1.0
  */
 export * as Root from "./Root.js"
+
+/**
+ * The port of the hot read path (listings, confined reads) and its portable `FileSystem` implementation.
+ *
+ * @since 0.1.0
+ */
+export * as LocalReads from "./LocalReads.js"

@@ -9,14 +9,20 @@ import * as Stream from "effect/Stream"
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
 import { LocalProvider } from "../src/index.js"
+import { NodeLocalProvider } from "../src/node.js"
 import { corpusBase, corpusRoot, oracleFlows, recordedRoot, sameSet } from "./utils.js"
 
-const TestLive = LocalProvider.layer({ root: corpusBase }).pipe(Layer.provide(NodeContext.layer))
+// every corpus test runs on both readers of the local backend: the portable FileSystem one and node:fs
+const readers = [
+  { name: "FileSystem reads", live: LocalProvider.layer({ root: corpusBase }).pipe(Layer.provide(NodeContext.layer)) },
+  { name: "node:fs reads", live: NodeLocalProvider.layer({ root: corpusBase }).pipe(Layer.provide(NodeContext.layer)) }
+]
 const oracle = oracleFlows()
 
 const collect = <A, E>(s: Stream.Stream<A, E>) => Effect.map(Stream.runCollect(s), Chunk.toReadonlyArray)
 
-it.layer(TestLive)("LocalMetadataProvider on the corpus", (it) => {
+for (const { live: TestLive, name: reader } of readers) {
+it.layer(TestLive)(`LocalMetadataProvider on the corpus (${reader})`, (it) => {
   it.effect("describe is local@<dir containing .metaflow>", () =>
     Effect.gen(function*() {
       const md = yield* MetadataProvider.MetadataProvider
@@ -215,7 +221,7 @@ it.layer(TestLive)("LocalMetadataProvider on the corpus", (it) => {
     }))
 })
 
-it.layer(TestLive)("LocalStorage on the corpus", (it) => {
+it.layer(TestLive)(`LocalStorage on the corpus (${reader})`, (it) => {
   const flow = "HelloLinearFlow"
   const run = "1795767043192683"
   const dataJson = `${flow}/${run}/start/1/0.data.json`
@@ -280,6 +286,8 @@ it.layer(TestLive)("LocalStorage on the corpus", (it) => {
       }
     }))
 })
+
+}
 
 describe("layers", () => {
   it.effect("storageLayer alone reads the corpus", () =>

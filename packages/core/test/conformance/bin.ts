@@ -17,7 +17,7 @@
 import { FetchHttpClient } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { Credentials, S3Datastore } from "@metaflow-client/datastore-s3"
-import { LocalProvider } from "@metaflow-client/provider-local"
+import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
 import { ServiceMetadataProvider } from "@metaflow-client/provider-service"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -42,9 +42,9 @@ const maxMismatches = Number(flag("--max-mismatches") ?? Infinity)
 const metadataLayer = metadata !== undefined && metadata.startsWith("service@")
   ? Layer.mergeAll(
     ServiceMetadataProvider.layer({ url: metadata.slice("service@".length) }).pipe(Layer.provide(FetchHttpClient.layer)),
-    datastoreRoot === undefined ? Layer.empty : LocalProvider.storageLayer(datastoreRoot)
+    datastoreRoot === undefined ? Layer.empty : NodeLocalProvider.storageLayer(datastoreRoot)
   )
-  : LocalProvider.layer({ root: corpus! })
+  : NodeLocalProvider.layer({ root: corpus! })
 
 const s3Layer = s3Endpoint === undefined ? Layer.empty : S3Datastore.layer({ endpoint: s3Endpoint }).pipe(
   Layer.provide(

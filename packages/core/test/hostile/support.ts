@@ -4,10 +4,14 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { NodeContext } from "@effect/platform-node"
-import { Cause, Effect, Exit, Option } from "effect"
+import type * as FileSystem from "@effect/platform/FileSystem"
+import type * as Path from "@effect/platform/Path"
+import { Cause, Effect, Exit, type Layer, Option } from "effect"
+import { inspect, isDeepStrictEqual } from "node:util"
 import type { MetadataProvider } from "@metaflow-client/core"
 import { Datastore, Namespace } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
+import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
 
 export const corpusBase = path.resolve(__dirname, "../../../../testdata/fixtures/local")
 export const corpusRoot = path.join(corpusBase, ".metaflow")
@@ -75,11 +79,35 @@ export const tempCorpus = (flows: ReadonlyArray<string>) => {
   return { dir, base, root, outside, remove: () => fs.rmSync(dir, { recursive: true, force: true }) }
 }
 
-/** Runs a program against a local root (all namespaces), returning its Exit. */
-export const runLocal = <A, E>(base: string, program: Effect.Effect<A, E, MetadataProvider.MetadataProvider | Datastore.LocalStorage>) =>
-  Effect.runPromiseExit(
-    program.pipe(Namespace.withNamespace(null), Effect.provide(LocalProvider.layer({ root: base })), Effect.provide(NodeContext.layer))
-  )
+const exitSummary = (exit: Exit.Exit<unknown, unknown>): unknown => {
+  if (Exit.isSuccess(exit)) return { success: exit.value }
+  const f = Cause.failureOption(exit.cause)
+  if (Option.isNone(f)) return { defect: Cause.pretty(exit.cause) }
+  // messages may differ (which syscall failed, which path of the chain); the typed outcome may not
+  return { failure: (f.value as { readonly _tag?: string })._tag }
+}
+
+/**
+ * Runs a program against a local root (all namespaces) through both readers of the local backend (the
+ * portable FileSystem one, then the node:fs one), checks that they give the same Exit, and returns it.
+ */
+export const runLocal = async <A, E>(
+  base: string,
+  program: Effect.Effect<A, E, MetadataProvider.MetadataProvider | Datastore.LocalStorage>
+): Promise<Exit.Exit<A, E>> => {
+  const run = (layer: Layer.Layer<MetadataProvider.MetadataProvider | Datastore.LocalStorage, unknown, FileSystem.FileSystem | Path.Path>) =>
+    Effect.runPromiseExit(
+      program.pipe(Namespace.withNamespace(null), Effect.provide(layer), Effect.provide(NodeContext.layer))
+    ) as Promise<Exit.Exit<A, E>>
+  const portable = await run(LocalProvider.layer({ root: base }))
+  const node = await run(NodeLocalProvider.layer({ root: base }))
+  if (!isDeepStrictEqual(exitSummary(portable), exitSummary(node))) {
+    throw new Error(
+      `the two local readers disagree:\nFileSystem: ${inspect(exitSummary(portable), { depth: 4 })}\nnode:fs:    ${inspect(exitSummary(node), { depth: 4 })}`
+    )
+  }
+  return node
+}
 
 /** The typed failure of an Exit (undefined for success); a defect or interruption throws with the cause. */
 export const failureOf = <A, E>(exit: Exit.Exit<A, E>): (E & { readonly _tag: string; readonly message: string }) | undefined => {

@@ -9,6 +9,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import type * as Path from "@effect/platform/Path"
 import { Errors, Pathspec } from "@metaflow-client/core"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 
 /** @internal */
@@ -53,26 +54,12 @@ export const isWithin = (path: Path.Path, root: string, candidate: string): bool
   return candidate === root || candidate.startsWith(base)
 }
 
-/**
- * Reads and parses a JSON file: `None` when absent, `CorruptRecord` when the text is not JSON.
- *
- * @internal
- */
-export const readJson = (
-  fs: FileSystem.FileSystem,
-  file: string
-): Effect.Effect<Option.Option<unknown>, Errors.BackendError | Errors.CorruptRecord> =>
-  Effect.flatMap(
-    optional(fs.readFileString(file), file),
-    Option.match({
-      onNone: () => Effect.succeedNone,
-      onSome: (text) =>
-        Effect.try({
-          try: () => Option.some(JSON.parse(text) as unknown),
-          catch: (e) => new Errors.CorruptRecord({ path: file, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` })
-        })
-    })
-  )
+/** Parses the JSON text of `file`; `CorruptRecord` naming the file when it is not JSON. @internal */
+export const parseJson = (file: string, text: string): Either.Either<unknown, Errors.CorruptRecord> =>
+  Either.try({
+    try: () => JSON.parse(text) as unknown,
+    catch: (e) => new Errors.CorruptRecord({ path: file, reason: `not JSON: ${e instanceof Error ? e.message : String(e)}` })
+  })
 
 /**
  * Directory entries, sorted, without hidden names (Python's `glob` never lists names starting with `.`);
