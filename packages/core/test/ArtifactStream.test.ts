@@ -1,0 +1,325 @@
+/**
+ * `Artifact.stream` and `Cas.unpackStream`/`Cas.gunzipStream`: the streamed bytes are `Artifact.bytes`
+ * for every artifact of real runs; truncation, garbage and a bad trailer fail with `CorruptBlob` (never a
+ * crash or a silently short output); raw blobs pass through; and any chunking of the input gives what
+ * the one-shot `Cas.gunzip` gives.
+ */
+import { NodeContext } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Chunk, Effect, Either, FastCheck, Layer, Option, Stream } from "effect"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as zlib from "node:zlib"
+import { Artifact, Cas, Errors, Flow, Namespace, Run, Step, Task } from "@metaflow-client/core"
+import { LocalProvider } from "@metaflow-client/provider-local"
+
+const fixtures = path.resolve(__dirname, "../../../testdata/fixtures/local")
+const layerAt = (root: string) => LocalProvider.layer({ root }).pipe(Layer.provideMerge(NodeContext.layer))
+
+const concat = (chunks: Iterable<Uint8Array>): Uint8Array => {
+  const all = [...chunks]
+  const out = new Uint8Array(all.reduce((n, c) => n + c.length, 0))
+  let at = 0
+  for (const c of all) {
+    out.set(c, at)
+    at += c.length
+  }
+  return out
+}
+
+/** Byte equality without handing vitest a megabytes-long diff to render. */
+const assertSameBytes = (got: Uint8Array, want: Uint8Array, label = "") => {
+  if (got.length !== want.length) assert.fail(`${label}: ${got.length} bytes, expected ${want.length}`)
+  const i = got.findIndex((b, k) => b !== want[k])
+  if (i >= 0) assert.fail(`${label}: first difference at byte ${i}`)
+}
+
+const collect = <E, R>(s: Stream.Stream<Uint8Array, E, R>) =>
+  Effect.map(Stream.runCollect(s), (c) => concat(Chunk.toReadonlyArray(c)))
+
+/** The input cut at the given offsets, grouped two pieces per Stream chunk (so chunks of several arrays occur). */
+const chunked = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Stream.Stream<Uint8Array> => {
+  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
+  const pieces: Array<Uint8Array> = []
+  let prev = 0
+  for (const c of [...at, bytes.length]) {
+    pieces.push(bytes.subarray(prev, c))
+    prev = c
+  }
+  const groups: Array<Chunk.Chunk<Uint8Array>> = []
+  for (let i = 0; i < pieces.length; i += 2) groups.push(Chunk.fromIterable(pieces.slice(i, i + 2)))
+  return Stream.fromChunks(...groups)
+}
+
+/** Deterministic test data: incompressible, text-like, or runs of one byte. */
+const data = (kind: "random" | "text" | "runs", size: number, seed: number): Uint8Array => {
+  const out = new Uint8Array(size)
+  let x = seed >>> 0 || 1
+  const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0)
+  const words = ["metaflow ", "artifact ", "stream ", "gzip ", "\n", "0123 "]
+  for (let i = 0; i < size;) {
+    if (kind === "random") out[i++] = next() >>> 24
+    else if (kind === "runs") {
+      const b = next() >>> 24
+      for (let n = next() % 5000; n > 0 && i < size; n--) out[i++] = b
+    } else {
+      const w = words[next() % words.length]!
+      for (let j = 0; j < w.length && i < size; j++) out[i++] = w.charCodeAt(j)
+    }
+  }
+  return out
+}
+
+const dataArb = FastCheck.record({
+  kind: FastCheck.constantFrom("random" as const, "text" as const, "runs" as const),
+  size: FastCheck.oneof(FastCheck.integer({ min: 0, max: 300 }), FastCheck.integer({ min: 0, max: 200_000 })),
+  seed: FastCheck.nat(),
+  level: FastCheck.integer({ min: 0, max: 9 })
+})
+const cutsArb = FastCheck.array(FastCheck.nat(), { maxLength: 40 })
+
+const sameAsGunzip = (input: Uint8Array, cuts: ReadonlyArray<number>) =>
+  Effect.gen(function*() {
+    const whole = Cas.gunzip(input, "blob")
+    const streamed = yield* Effect.either(collect(Cas.gunzipStream(chunked(input, cuts), "blob")))
+    if (Either.isRight(whole)) {
+      if (Either.isLeft(streamed)) assert.fail(`streaming failed where gunzip did not: ${streamed.left.reason}`)
+      assertSameBytes(streamed.right, whole.right, "streamed vs gunzip")
+    } else {
+      if (Either.isRight(streamed)) assert.fail(`streaming succeeded where gunzip failed (${whole.left.reason})`)
+      assert.instanceOf(streamed.left, Errors.CorruptBlob)
+      assert.strictEqual(streamed.left.path, "blob")
+    }
+  })
+
+describe("Cas.gunzipStream", () => {
+  it.effect.prop("any chunking of a gzip blob gives Cas.gunzip's bytes", [dataArb, cutsArb], ([d, cuts]) =>
+    Effect.gen(function*() {
+      const plain = data(d.kind, d.size, d.seed)
+      const gz = new Uint8Array(zlib.gzipSync(plain, { level: d.level }))
+      yield* sameAsGunzip(gz, cuts)
+      assertSameBytes(yield* collect(Cas.gunzipStream(chunked(gz, cuts), "blob")), plain, "streamed vs input")
+    }), { fastCheck: { numRuns: 150 } })
+
+  it.effect.prop(
+    "a truncated, garbled or extended blob fails as Cas.gunzip does, under any chunking",
+    [
+      dataArb,
+      cutsArb,
+      FastCheck.oneof(
+        FastCheck.record({ op: FastCheck.constant("truncate" as const), at: FastCheck.nat() }),
+        FastCheck.record({ op: FastCheck.constant("flip" as const), at: FastCheck.nat(), mask: FastCheck.integer({ min: 1, max: 255 }) }),
+        FastCheck.record({ op: FastCheck.constant("append" as const), extra: FastCheck.uint8Array({ minLength: 1, maxLength: 40 }) })
+      )
+    ],
+    ([d, cuts, m]) =>
+      Effect.gen(function*() {
+        const gz = new Uint8Array(zlib.gzipSync(data(d.kind, d.size, d.seed), { level: d.level }))
+        const bad = m.op === "truncate"
+          ? gz.subarray(0, m.at % gz.length)
+          : m.op === "flip"
+          ? gz.map((b, i) => (i === m.at % gz.length ? b ^ m.mask : b))
+          : concat([gz, m.extra])
+        yield* sameAsGunzip(bad, cuts)
+        // truncation can never give a (short) success
+        if (m.op === "truncate") assert.isTrue(Either.isLeft(Cas.gunzip(bad, "blob")))
+      }),
+    { fastCheck: { numRuns: 300 } }
+  )
+
+  const text = data("text", 100_000, 7)
+  const gz = new Uint8Array(zlib.gzipSync(text))
+  const failure = (input: Uint8Array, cuts: ReadonlyArray<number> = [1, 2, 100, 5000]) =>
+    Effect.gen(function*() {
+      const emitted: Array<Uint8Array> = []
+      const err = yield* Stream.runForEach(Cas.gunzipStream(chunked(input, cuts), "the/blob"), (c) =>
+        Effect.sync(() => void emitted.push(c))).pipe(Effect.flip)
+      assert.instanceOf(err, Errors.CorruptBlob)
+      assert.strictEqual(err.path, "the/blob")
+      return { err, emitted: concat(emitted) }
+    })
+
+  it.effect("fails on truncation at every 997th byte (never a short success)", () =>
+    Effect.gen(function*() {
+      for (let n = 0; n < gz.length; n += 997) {
+        const { err } = yield* failure(gz.subarray(0, n))
+        assert.match(err.reason, /truncated|invalid gzip|not gzip/, `cut at ${n}`)
+      }
+      const { err } = yield* failure(gz.subarray(0, gz.length - 1))
+      assert.match(err.reason, /truncated/)
+    }))
+
+  it.effect("detects a CRC mismatch at the end, after streaming all the bytes", () =>
+    Effect.gen(function*() {
+      const bad = gz.slice()
+      bad[bad.length - 8] ^= 0x01
+      const { emitted, err } = yield* failure(bad)
+      assert.strictEqual(err.reason, "gzip checksum mismatch")
+      assertSameBytes(emitted, text, "emitted before the failure")
+    }))
+
+  it.effect("detects a size mismatch in the trailer", () =>
+    Effect.gen(function*() {
+      const bad = gz.slice()
+      bad[bad.length - 4] ^= 0x01
+      const { err } = yield* failure(bad)
+      assert.match(err.reason, /^truncated gzip data \(100000 bytes, trailer says 100001\)$/)
+    }))
+
+  it.effect("fails on garbage: not gzip, a bad header, a corrupt body, trailing bytes", () =>
+    Effect.gen(function*() {
+      assert.strictEqual((yield* failure(new Uint8Array(0))).err.reason, "not gzip data")
+      assert.strictEqual((yield* failure(new TextEncoder().encode("hello, not gzip"))).err.reason, "not gzip data")
+      const header = gz.slice()
+      header[2] = 7 // compression method other than deflate
+      assert.match((yield* failure(header)).err.reason, /invalid gzip data/)
+      const body = gz.slice()
+      for (let i = 20; i < 60; i++) body[i] = 0xff
+      yield* failure(body)
+      yield* failure(concat([gz, new Uint8Array([1, 2, 3])]))
+      yield* failure(concat([gz, new Uint8Array(30).fill(0x41)]))
+    }))
+
+  it.effect("refuses output beyond maxBytes", () =>
+    Effect.gen(function*() {
+      const err = yield* collect(Cas.gunzipStream(Stream.make(gz), "b", 50_000)).pipe(Effect.flip)
+      assert.strictEqual(err.reason, "unpacked size exceeds the limit of 50000 bytes")
+      assertSameBytes(yield* collect(Cas.gunzipStream(Stream.make(gz), "b", 100_000)), text)
+    }))
+
+  it.effect("a highly compressible blob comes out in bounded pieces", () =>
+    Effect.gen(function*() {
+      const zeros = new Uint8Array(64 * 1024 * 1024)
+      const packed = new Uint8Array(zlib.gzipSync(zeros, { level: 9 }))
+      let largest = 0
+      let total = 0
+      yield* Stream.runForEach(Cas.gunzipStream(Stream.make(packed), "zeros"), (c) =>
+        Effect.sync(() => {
+          largest = Math.max(largest, c.length)
+          total += c.length
+        }))
+      assert.strictEqual(total, zeros.length)
+      assert.isAtMost(largest, 20 * 1024 * 1024)
+    }))
+})
+
+describe("Cas.unpackStream", () => {
+  const text = data("text", 10_000, 3)
+  const gz = new Uint8Array(zlib.gzipSync(text))
+
+  it.effect("decides raw or gzip from the sidecar, as Cas.unpack does", () =>
+    Effect.gen(function*() {
+      const sidecars = [
+        Option.none(),
+        Option.some(`{"cas_raw": false, "cas_version": 1}`),
+        Option.some(`{"cas_raw": true, "cas_version": 1}`),
+        Option.some(`{"cas_raw": false, "cas_version": 2}`),
+        Option.some(`{"cas_raw": false}`),
+        Option.some(`not json`),
+        Option.some(`null`)
+      ]
+      for (const sidecar of sidecars) {
+        for (const bytes of [gz, text]) {
+          const whole = Cas.unpack({ bytes, sidecar }, "p")
+          const streamed = yield* Effect.either(collect(Cas.unpackStream(chunked(bytes, [3, 77, 4000]), sidecar, "p")))
+          assert.deepStrictEqual(streamed, whole, `${Option.getOrElse(sidecar, () => "no sidecar")}`)
+        }
+      }
+    }))
+
+  it.effect("passes raw blobs through untouched (the same chunks)", () =>
+    Effect.gen(function*() {
+      const chunks = [gz.subarray(0, 10), gz.subarray(10)]
+      const out = yield* Stream.runCollect(Cas.unpackStream(Stream.fromIterable(chunks), Option.some(`{"cas_raw": true}`), "p"))
+      assert.deepStrictEqual(Chunk.toReadonlyArray(out), chunks)
+      const forced = yield* Stream.runCollect(Cas.unpackStream(Stream.fromIterable(chunks), Option.none(), "p", { forceRaw: true }))
+      assert.deepStrictEqual(Chunk.toReadonlyArray(forced), chunks)
+    }))
+})
+
+/** Every task of these fixture runs, every artifact (private ones included). */
+const FLOWS = ["ArtifactZooFlow", "ForeachFlow", "HelloLinearFlow", "ParamsFlow"]
+
+describe("Artifact.stream", () => {
+  it.effect("gives Artifact.bytes for every artifact of the fixture tasks", () =>
+    Effect.gen(function*() {
+      let compared = 0
+      let multiChunk = 0
+      for (const name of FLOWS) {
+        const flow = yield* Flow.get(name)
+        const runs = yield* Stream.runCollect(Flow.runs(flow))
+        for (const run of runs) {
+          for (const step of yield* Stream.runCollect(Run.steps(run))) {
+            for (const task of yield* Stream.runCollect(Step.tasks(step))) {
+              for (const a of yield* Stream.runCollect(Task.allArtifacts(task))) {
+                const whole = yield* Artifact.bytes(a)
+                const chunks = Chunk.toReadonlyArray(yield* Stream.runCollect(Artifact.stream(a)))
+                assertSameBytes(concat(chunks), whole, a.pathspec)
+                if (chunks.length > 1) multiChunk++
+                compared++
+              }
+            }
+          }
+        }
+      }
+      assert.isAbove(compared, 500)
+      assert.isAbove(multiChunk, 0)
+    }).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(fixtures))), 120_000)
+
+  describe("on a copied datastore with doctored blobs", () => {
+    const ZOO = "ArtifactZooFlow"
+    const pathspecOf = (name: string) => `${ZOO}/1795767114295475/big/2/${name}`
+    const withCopy = <A, E>(body: (blobOf: (sha: string) => string) => Effect.Effect<A, E, any>) =>
+      Effect.acquireUseRelease(
+        Effect.sync(() => {
+          const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mfc-artifact-stream-"))
+          fs.cpSync(path.join(fixtures, ".metaflow", ZOO), path.join(dir, ".metaflow", ZOO), { recursive: true })
+          return dir
+        }),
+        (dir) => {
+          const blobOf = (sha: string) => {
+            const file = path.join(dir, ".metaflow", ZOO, "data", sha.slice(0, 2), sha)
+            fs.chmodSync(file, 0o644)
+            if (fs.existsSync(`${file}_meta`)) fs.chmodSync(`${file}_meta`, 0o644)
+            return file
+          }
+          return body(blobOf).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(dir)))
+        },
+        (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+      )
+
+    it.effect("streams a raw (cas_raw) blob as stored", () =>
+      withCopy((blobOf) =>
+        Effect.gen(function*() {
+          const a = yield* Artifact.get(pathspecOf("bytes_medium"))
+          const pickle = yield* Artifact.bytes(a)
+          const file = blobOf(a.record.sha)
+          fs.writeFileSync(file, pickle)
+          fs.writeFileSync(`${file}_meta`, `{"cas_raw": true, "cas_version": 1}`)
+          assertSameBytes(yield* collect(Artifact.stream(a)), pickle)
+        })))
+
+    it.effect("fails with CorruptBlob on a truncated blob, a bad CRC, and a missing blob", () =>
+      withCopy((blobOf) =>
+        Effect.gen(function*() {
+          const big = yield* Artifact.get(pathspecOf("large_bytes"))
+          const file = blobOf(big.record.sha)
+          const packed = fs.readFileSync(file)
+          fs.writeFileSync(file, packed.subarray(0, packed.length - 20_000))
+          const truncated = yield* Stream.runDrain(Artifact.stream(big)).pipe(Effect.flip)
+          assert.strictEqual(truncated._tag, "CorruptBlob")
+          assert.include(truncated.message, big.record.sha)
+
+          const crc = Buffer.from(packed)
+          crc[crc.length - 6] ^= 0x10
+          fs.writeFileSync(file, crc)
+          const mismatch = yield* Stream.runDrain(Artifact.stream(big)).pipe(Effect.flip)
+          assert.deepInclude(mismatch, { _tag: "CorruptBlob", reason: "gzip checksum mismatch" })
+
+          fs.rmSync(file)
+          const missing = yield* Stream.runDrain(Artifact.stream(big)).pipe(Effect.flip)
+          assert.deepInclude(missing, { _tag: "CorruptBlob", reason: "blob is missing" })
+        })), 60_000)
+  })
+})
