@@ -238,6 +238,52 @@ describe.concurrent("mfc artifacts and mfc get", () => {
   })
 })
 
+describe("mfc get --output", () => {
+  const big = oracleTasks("ArtifactZooFlow").find((t) => Object.keys(t.artifact_records).includes("large_bytes"))
+  const sha1 = (b: Uint8Array) => createHash("sha1").update(b).digest("hex")
+
+  it("streams the serialized bytes to a file: those of --raw, whose sha1 is the CAS key", async () => {
+    const dir = scratch()
+    for (const name of ["large_bytes", "dict_str_keys", "bytes_empty"]) {
+      const pathspec = `${big.pathspec}/${name}`
+      const file = path.join(dir, `${name}.pickle`)
+      const r = await onCorpus(["get", pathspec, "--all", "--output", file])
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toBe("")
+      const written = fs.readFileSync(file)
+      expect(r.stderr).toContain(`wrote ${written.length} bytes`)
+      expect(sha1(written)).toBe(big.artifact_records[name].sha)
+      const raw = await onCorpus(["get", pathspec, "--all", "--raw"])
+      expect(raw.code).toBe(0)
+      expect(sha1(written)).toBe(sha1(raw.bytes))
+    }
+    expect(fs.readdirSync(dir).sort()).toEqual(["bytes_empty.pickle", "dict_str_keys.pickle", "large_bytes.pickle"])
+    const short = await onCorpus(["get", `${big.pathspec}/large_bytes`, "--all", "-o", path.join(dir, "short.pickle")])
+    expect(short.code, short.stderr).toBe(0)
+    expect(fs.readFileSync(path.join(dir, "short.pickle")).length).toBe(big.artifact_records.large_bytes.size)
+  })
+
+  it("leaves no file behind when the blob is corrupt, and refuses --raw/--json with it", async () => {
+    const dir = scratch()
+    fs.cpSync(path.join(corpus, ".metaflow", "ArtifactZooFlow"), path.join(dir, ".metaflow", "ArtifactZooFlow"), { recursive: true })
+    const sha = big.artifact_records.large_bytes.sha as string
+    const blob = path.join(dir, ".metaflow", "ArtifactZooFlow", "data", sha.slice(0, 2), sha)
+    fs.chmodSync(blob, 0o644)
+    const packed = fs.readFileSync(blob)
+    packed[packed.length - 7] ^= 0x40 // the CRC in the trailer: found only once every byte was written
+    fs.writeFileSync(blob, packed)
+    const out = path.join(dir, "out")
+    fs.mkdirSync(out)
+    const r = await mfc(["get", `${big.pathspec}/large_bytes`, "--all", "--root", dir, "--output", path.join(out, "x.pickle")])
+    expect(r.code).not.toBe(0)
+    expect(r.stderr).toContain("gzip checksum mismatch")
+    expect(fs.readdirSync(out)).toEqual([])
+    const both = await onCorpus(["get", `${big.pathspec}/large_bytes`, "--all", "--raw", "-o", path.join(out, "y")])
+    expect(both.code).not.toBe(0)
+    expect(both.stderr).toContain("--output excludes --raw and --json")
+  })
+})
+
 describe.concurrent("mfc logs", () => {
   const logTasks = oracleTasks("LogsFlow").filter((t) => !t.pathspec.includes("/_parameters/"))
   it.each(logTasks.map((t) => [t.pathspec, t] as const))("prints the logs of %s", async (pathspec, o) => {

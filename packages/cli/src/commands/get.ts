@@ -1,17 +1,45 @@
 /**
- * `mfc get ARTIFACT`: an artifact's value as readable tagged JSON, or its raw bytes.
+ * `mfc get ARTIFACT`: an artifact's value as readable tagged JSON, or its raw bytes (to stdout, or streamed
+ * to a file with `--output`).
  *
  * @since 0.1.0
  */
 import * as Args from "@effect/cli/Args"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as Path from "@effect/platform/Path"
 import { Artifact, Pathspec, TaggedJson } from "@metaflow-client/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import { UsageError } from "../Errors.js"
-import { commonOptions, out, outJson, run } from "./common.js"
+import { commonOptions, note, out, outJson, run } from "./common.js"
 import { attemptOption } from "./show.js"
+
+/**
+ * Streams the artifact's serialized bytes to `file` through a sibling temporary file, renamed over
+ * `file` only when the whole blob was read and its checksum matched (a corrupt or interrupted read
+ * leaves no partial output); a one-line summary goes to stderr.
+ */
+const writeTo = (a: Artifact.DataArtifact, file: string) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const path = yield* Path.Path
+    const target = path.resolve(file)
+    const partial = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.partial`)
+    let written = 0
+    yield* Artifact.stream(a).pipe(
+      Stream.map((chunk) => {
+        written += chunk.length
+        return chunk
+      }),
+      Stream.run(fs.sink(partial)),
+      Effect.zipRight(fs.rename(partial, target)),
+      Effect.onError(() => Effect.ignore(fs.remove(partial)))
+    )
+    yield* note(`wrote ${written} bytes (${a.pathspec}) to ${file}`)
+  })
 
 /**
  * The `get` command.
@@ -25,6 +53,13 @@ export const command = Command.make("get", {
   raw: Options.boolean("raw").pipe(
     Options.withDescription("Write the artifact's serialized bytes (the pickle, unpacked from the store) to stdout")
   ),
+  output: Options.file("output").pipe(
+    Options.withAlias("o"),
+    Options.withDescription(
+      "Write the artifact's serialized bytes (the pickle, unpacked from the store) to FILE, streamed in bounded memory"
+    ),
+    Options.optional
+  ),
   pathspec: Args.text({ name: "ARTIFACT_PATHSPEC" }).pipe(Args.withDescription("Flow/Run/Step/Task/Name"))
 }, (o) =>
   run(o, (env) =>
@@ -33,8 +68,12 @@ export const command = Command.make("get", {
         return yield* new UsageError({ message: `'${o.pathspec}' is not an artifact pathspec (Flow/Run/Step/Task/Name)` })
       }
       if (o.raw && o.json) return yield* new UsageError({ message: "--raw and --json exclude each other" })
+      if (Option.isSome(o.output) && (o.raw || o.json)) {
+        return yield* new UsageError({ message: "--output excludes --raw and --json" })
+      }
       const attempt = Option.getOrUndefined(o.attempt)
       const a = yield* Artifact.get(o.pathspec, attempt === undefined ? {} : { attempt })
+      if (Option.isSome(o.output)) return yield* writeTo(a, o.output.value)
       if (o.raw) {
         const bytes = yield* Artifact.bytes(a)
         return yield* Effect.async<void>((resume) => {
@@ -55,4 +94,4 @@ export const command = Command.make("get", {
         encoding: a.record.contentType,
         value
       })
-    }))).pipe(Command.withDescription("Print an artifact's value as tagged JSON (or --raw bytes)"))
+    }))).pipe(Command.withDescription("Print an artifact's value as tagged JSON (or --raw bytes, or --output FILE)"))
