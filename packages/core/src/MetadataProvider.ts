@@ -40,6 +40,12 @@ export type ArtifactScope = TaskPath | StepPath | RunPath
 /**
  * The service a metadata backend provides.
  *
+ * Flows and runs are listed as Streams (a flow may have many thousands of runs, which the service pages).
+ * The children of one run, step or task are returned whole, as an array in one effect: core needs all of
+ * them anyway (to sort newest first, or to pick the latest attempt), and consuming a Stream costs about a
+ * hundred times a small local read, once per call — the difference between a per-task walk at the speed
+ * of the disk and one ten times slower (bench/NOTES.md).
+ *
  * @since 0.1.0
  * @category models
  */
@@ -51,9 +57,10 @@ export interface Service {
   readonly listRuns: (path: FlowPath, query?: RunQuery) => Stream.Stream<RunRecord, StorageError>
   readonly getRun: (path: RunPath) => Effect.Effect<Option.Option<RunRecord>, StorageError>
   /** Steps of a run, `_parameters` included; tags are the run's. */
-  readonly listSteps: (path: RunPath) => Stream.Stream<StepRecord, StorageError>
+  readonly listSteps: (path: RunPath) => Effect.Effect<ReadonlyArray<StepRecord>, StorageError>
   readonly getStep: (path: StepPath) => Effect.Effect<Option.Option<StepRecord>, StorageError>
-  readonly listTasks: (path: StepPath) => Stream.Stream<TaskRecord, StorageError>
+  /** Tasks of a step; tags are the run's. */
+  readonly listTasks: (path: StepPath) => Effect.Effect<ReadonlyArray<TaskRecord>, StorageError>
   readonly getTask: (path: TaskPath) => Effect.Effect<Option.Option<TaskRecord>, StorageError>
   /**
    * Every metadata record of a task, of all attempts, in backend order. `fields` is a narrowing hint:
@@ -86,7 +93,7 @@ export interface Service {
     scope: ArtifactScope,
     attempt?: number,
     name?: string
-  ) => Stream.Stream<ArtifactRecord, StorageError>
+  ) => Effect.Effect<ReadonlyArray<ArtifactRecord>, StorageError>
   /**
    * Removes, then adds, user tags of a run, atomically as the backend allows (optimistic retries for the
    * local folder, the mutate endpoint for the service). Core has validated the tags. Returns the run's

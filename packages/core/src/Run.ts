@@ -54,8 +54,8 @@ const stepObject = (run: Run, record: StepRecord) =>
 export const steps = (run: Run, options: { readonly tags?: ReadonlyArray<string> } = {}) =>
   Stream.unwrap(Effect.gen(function*() {
     const md = yield* MetadataProvider
-    const records = yield* md.listSteps(run.path).pipe(Stream.runCollect)
-    const kept = Chunk.toReadonlyArray(records).filter((r) =>
+    const records = yield* md.listSteps(run.path)
+    const kept = records.filter((r) =>
       !r.stepName.startsWith("_") && inNamespace(run.namespace, r) && hasAllTags(r, options.tags ?? [])
     )
     return Stream.fromIterable(newestFirst(kept, (r) => r.tsEpoch, (r) => r.stepName).map((r) => stepObject(run, r)))

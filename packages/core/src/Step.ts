@@ -49,8 +49,8 @@ const taskObject = (step: Step, record: TaskRecord) =>
 export const taskRecords = (step: Pick<Step, "path" | "namespace">, tags: ReadonlyArray<string> = []) =>
   Effect.gen(function*() {
     const md = yield* MetadataProvider
-    const records = yield* md.listTasks(step.path).pipe(Stream.runCollect)
-    const kept = Chunk.toReadonlyArray(records).filter((r) => inNamespace(step.namespace, r) && hasAllTags(r, tags))
+    const records = yield* md.listTasks(step.path)
+    const kept = records.filter((r) => inNamespace(step.namespace, r) && hasAllTags(r, tags))
     return newestFirst(kept, (r) => r.tsEpoch, (r) => r.taskId)
   })
 
@@ -227,7 +227,7 @@ export const originPathspec = Effect.fn("Step.originPathspec")(function*(step: S
 export const artifactValues = (step: Step, name: string, options: { readonly concurrency?: number } = {}) =>
   Stream.unwrap(Effect.gen(function*() {
     const md = yield* MetadataProvider
-    const records = Task.latestAttemptOnly(yield* Stream.runCollect(md.listArtifacts(step.path, undefined, name)))
+    const records = Task.latestAttemptOnly(yield* md.listArtifacts(step.path, undefined, name))
       .filter((r) => r.name === name && inNamespace(step.namespace, r))
     const artifacts = newestFirst(records, (r) => r.tsEpoch, (r) => r.taskId).map((record) =>
       new ArtifactObject({ path: { ...step.path, task: record.taskId, artifact: name }, record, namespace: step.namespace, attempt: undefined })

@@ -201,10 +201,7 @@ export const latestAttemptOnly = (records: Iterable<ArtifactRecord>): Array<Arti
  */
 export const artifactRecords = (task: Task) =>
   Effect.flatMap(MetadataProvider, (md) =>
-    md.listArtifacts(task.path, task.attempt).pipe(
-      Stream.runCollect,
-      Effect.map((c) => task.attempt === undefined ? latestAttemptOnly(c) : Chunk.toArray(c))
-    ))
+    Effect.map(md.listArtifacts(task.path, task.attempt), (c) => task.attempt === undefined ? latestAttemptOnly(c) : c))
 
 /**
  * The record of one artifact of the selected attempt, asking the backend for that name only (the local
@@ -215,13 +212,10 @@ export const artifactRecords = (task: Task) =>
  */
 export const artifactRecord = (task: Task, name: string) =>
   Effect.flatMap(MetadataProvider, (md) =>
-    md.listArtifacts(task.path, task.attempt, name).pipe(
-      Stream.runCollect,
-      Effect.map((c) => {
-        const records = task.attempt === undefined ? latestAttemptOnly(c) : Chunk.toArray(c)
-        return Option.fromNullable(records.find((r) => r.name === name))
-      })
-    ))
+    Effect.map(md.listArtifacts(task.path, task.attempt, name), (c) => {
+      const records = task.attempt === undefined ? latestAttemptOnly(c) : c
+      return Option.fromNullable(records.find((r) => r.name === name))
+    }))
 
 const artifactObject = (task: Task, record: ArtifactRecord) =>
   new ArtifactObject({ path: { ...task.path, artifact: record.name }, record, namespace: task.namespace, attempt: task.attempt })
@@ -441,7 +435,7 @@ const neighbourPathspecs = (task: Task, direction: "parents" | "children") =>
       Effect.flatMap(md.getStep({ ...runPath, step: name }), (found) =>
         Option.isNone(found)
           ? Effect.succeed([] as ReadonlyArray<string>)
-          : Effect.map(Stream.runCollect(md.listTasks({ ...runPath, step: name })), (ts) => Chunk.toReadonlyArray(Chunk.map(ts, (t) => t.taskId))))
+          : Effect.map(md.listTasks({ ...runPath, step: name }), (ts) => ts.map((t) => t.taskId)))
     if (selector._tag === "All") {
       const perStep = yield* Effect.forEach(steps, (name) => Effect.map(tasksOf(name), (ids) => ids.map((id) => pathspec(name, id))), { concurrency: 4 })
       return perStep.flat()

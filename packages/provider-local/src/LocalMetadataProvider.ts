@@ -124,7 +124,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
     })
 
   const dirOf = (...ids: ReadonlyArray<string>) => joinIds(path, base, ids)
-  const selfFile = (dir: string) => path.join(dir, "_meta", "_self.json")
+  const selfFile = (dir: string) => dir + path.sep + "_meta" + path.sep + "_self.json"
 
   const decodeWith = <A>(decode: Decoder<A>, file: string, json: unknown): Effect.Effect<A, Errors.CorruptRecord> =>
     decode(json, file)
@@ -148,9 +148,9 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
    * listing), decoded, in name order. One directory is one batch: a Stream stage per entry costs more than
    * the read.
    */
-  const listObjects = <A, B = A>(dir: string, decode: Decoder<A>, wrap?: (a: A) => B): Stream.Stream<B, Errors.StorageError> =>
-    Stream.fromIterableEffect(Effect.flatMap(reads.listDir(dir), (names) =>
-      readRecords(names.filter((name) => name !== "_meta").map((name) => selfFile(path.join(dir, name))), decode, wrap)))
+  const listObjects = <A, B = A>(dir: string, decode: Decoder<A>, wrap?: (a: A) => B): Effect.Effect<Array<B>, Errors.StorageError> =>
+    Effect.flatMap(reads.listDir(dir), (names) =>
+      readRecords(names.filter((name) => name !== "_meta").map((name) => selfFile(dir + path.sep + name)), decode, wrap))
 
   const getRunRecord = (p: Pathspec.RunPath) => Effect.flatMap(dirOf(p.flow, p.run), (dir) => fetchSelf(dir, Records.decodeRun))
 
@@ -164,12 +164,12 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
             Effect.fail(new Errors.CorruptRecord({ path: selfFile(dir), reason: `run record missing while reading ${what}` })))
       }))
 
-  /** Stream under a run, with the run record read once; nothing when the run does not exist. */
+  /** A listing under a run, with the run record read once; nothing when the run does not exist. */
   const underRun = <A>(
     p: Pathspec.RunPath,
-    f: (run: Records.RunRecord) => Stream.Stream<A, Errors.StorageError>
-  ): Stream.Stream<A, Errors.StorageError> =>
-    Stream.unwrap(Effect.map(getRunRecord(p), Option.match({ onNone: () => Stream.empty, onSome: f })))
+    f: (run: Records.RunRecord) => Effect.Effect<ReadonlyArray<A>, Errors.StorageError>
+  ): Effect.Effect<ReadonlyArray<A>, Errors.StorageError> =>
+    Effect.flatMap(getRunRecord(p), (run) => Option.isNone(run) ? Effect.succeed([]) : f(run.value))
 
   const withRunTags = <A extends Records.Tagged>(run: Records.RunRecord) => (a: A): A => Records.withRunTags(a, run)
 
@@ -188,14 +188,15 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
         const n = Number(m[1])
         if (attempt === undefined || n === attempt) files.push({ file, attempt: n, name: m[2]! })
       }
-      if (name === undefined) return files.map((f) => path.join(taskDir, "_meta", f.file))
+      const metaDir = taskDir + path.sep + "_meta" + path.sep
+      if (name === undefined) return files.map((f) => metaDir + f.file)
       const latest = attempt ?? files.reduce((max, f) => Math.max(max, f.attempt), -1)
-      return files.filter((f) => f.name === name && f.attempt === latest).map((f) => path.join(taskDir, "_meta", f.file))
+      return files.filter((f) => f.name === name && f.attempt === latest).map((f) => metaDir + f.file)
   }
 
   /** Task directories of a step, or of every step of a run: a few readdirs, gathered as arrays. */
   const childDirs = (dir: string, names: ReadonlyArray<string>) =>
-    names.filter((name) => name !== "_meta").map((name) => path.join(dir, name))
+    names.filter((name) => name !== "_meta").map((name) => dir + path.sep + name)
   const taskDirsOfStep = (stepDir: string) => Effect.map(reads.listDir(stepDir), (names) => childDirs(stepDir, names))
 
   const taskDirsOf = (scope: MetadataProvider.ArtifactScope): Effect.Effect<ReadonlyArray<string>, Errors.StorageError> => {
@@ -207,6 +208,21 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
         return Effect.map(reads.listDirs(stepDirs), (perStep) => perStep.flatMap((names, i) => childDirs(stepDirs[i]!, names)))
       }))
   }
+
+  const readArtifacts = (scope: MetadataProvider.ArtifactScope, attempt?: number, name?: string) =>
+    underRun(scope, (run) =>
+      Effect.gen(function*() {
+        const dirs = yield* taskDirsOf(scope)
+        const listings = yield* reads.listDirs(dirs.map((dir) => dir + path.sep + "_meta"))
+        const files = dirs.flatMap((dir, i) => artifactFiles(dir, listings[i]!, attempt, name))
+        return yield* readRecords(files, Records.decodeArtifact, withRunTags(run))
+      }))
+
+  const readSteps = (p: Pathspec.RunPath) =>
+    underRun(p, (run) => Effect.flatMap(dirOf(p.flow, p.run), (dir) => listObjects(dir, Records.decodeStep, withRunTags(run))))
+
+  const readTasks = (p: Pathspec.StepPath) =>
+    underRun(p, (run) => Effect.flatMap(dirOf(p.flow, p.run, p.step), (dir) => listObjects(dir, Records.decodeTask, withRunTags(run))))
 
   // ---------------------------------------------------------------------------------------------------
   // tag mutation
@@ -341,12 +357,12 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
   const service: MetadataProvider.Service = {
     describe: Root.describe(root),
 
-    listFlows: listObjects(base, Records.decodeFlow),
+    listFlows: Stream.fromIterableEffect(listObjects(base, Records.decodeFlow)),
 
     getFlow: (p) => Effect.flatMap(dirOf(p.flow), (dir) => fetchSelf(dir, Records.decodeFlow)),
 
     listRuns: (p, query) =>
-      Stream.unwrap(Effect.map(dirOf(p.flow), (dir) => listObjects(dir, Records.decodeRun))).pipe(
+      Stream.fromIterableEffect(Effect.flatMap(dirOf(p.flow), (dir) => listObjects(dir, Records.decodeRun))).pipe(
         Stream.filter((run) => {
           if (query?.since !== undefined && run.tsEpoch < query.since) return false
           if (query?.tags !== undefined) {
@@ -359,8 +375,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
 
     getRun: getRunRecord,
 
-    listSteps: (p) =>
-      underRun(p, (run) => Stream.unwrap(Effect.map(dirOf(p.flow, p.run), (dir) => listObjects(dir, Records.decodeStep, withRunTags(run))))),
+    listSteps: readSteps,
 
     getStep: (p) =>
       Effect.gen(function*() {
@@ -370,9 +385,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
         return Option.some(Records.withRunTags(step.value, run))
       }),
 
-    listTasks: (p) =>
-      underRun(p, (run) =>
-        Stream.unwrap(Effect.map(dirOf(p.flow, p.run, p.step), (dir) => listObjects(dir, Records.decodeTask, withRunTags(run))))),
+    listTasks: readTasks,
 
     getTask: (p) =>
       Effect.gen(function*() {
@@ -399,14 +412,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
         return yield* readRecords(names.map((name) => path.join(metaDir, name)), Records.decodeMetadata)
       }),
 
-    listArtifacts: (scope, attempt, name) =>
-      underRun(scope, (run) =>
-        Stream.fromIterableEffect(Effect.gen(function*() {
-          const dirs = yield* taskDirsOf(scope)
-          const listings = yield* reads.listDirs(dirs.map((dir) => path.join(dir, "_meta")))
-          const files = dirs.flatMap((dir, i) => artifactFiles(dir, listings[i]!, attempt, name))
-          return yield* readRecords(files, Records.decodeArtifact, withRunTags(run))
-        }))),
+    listArtifacts: readArtifacts,
 
     mutateRunTags
   }

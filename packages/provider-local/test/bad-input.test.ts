@@ -103,9 +103,9 @@ it.layer(TestLive)("bad input", (it) => {
       assert.strictEqual(e._tag, "CorruptRecord")
       const runs = yield* Effect.flip(collect(md.listRuns({ flow: "Good" })))
       expectCorrupt(runs, "Good/2/_meta/_self.json")
-      const tasks = yield* Effect.flip(collect(md.listTasks({ flow: "Good", run: "1", step: "s" })))
+      const tasks = yield* Effect.flip(md.listTasks({ flow: "Good", run: "1", step: "s" }))
       expectCorrupt(tasks, "Good/1/s/8/_meta/_self.json")
-      const steps = yield* collect(md.listSteps({ flow: "Good", run: "1" }))
+      const steps = yield* md.listSteps({ flow: "Good", run: "1" })
       assert.deepStrictEqual(steps.map((s) => s.stepName), ["s"])
       assert.deepStrictEqual(steps[0]!.tags, ["t"], "steps carry the run's tags")
     }))
@@ -120,7 +120,7 @@ it.layer(TestLive)("bad input", (it) => {
         "run record missing"
       )
       // listings under a run whose record is absent list nothing
-      assert.strictEqual((yield* collect(md.listSteps({ flow: "Good", run: "3" }))).length, 0)
+      assert.strictEqual((yield* md.listSteps({ flow: "Good", run: "3" })).length, 0)
     }))
 
   it.effect("corrupt metadata and artifact records name their file", () =>
@@ -128,8 +128,8 @@ it.layer(TestLive)("bad input", (it) => {
       const md = yield* MetadataProvider.MetadataProvider
       const task = { flow: "Good", run: "1", step: "s", task: "7" }
       expectCorrupt(yield* Effect.flip(md.listMetadata(task)), "Good/1/s/7/_meta/sysmeta_bad_1.json", "not JSON")
-      expectCorrupt(yield* Effect.flip(collect(md.listArtifacts(task))), "Good/1/s/7/_meta/0_artifact_x.json")
-      expectCorrupt(yield* Effect.flip(collect(md.listArtifacts({ flow: "Good", run: "1" }))), "Good/1/s/7/_meta/0_artifact_x.json")
+      expectCorrupt(yield* Effect.flip(md.listArtifacts(task)), "Good/1/s/7/_meta/0_artifact_x.json")
+      expectCorrupt(yield* Effect.flip(md.listArtifacts({ flow: "Good", run: "1" })), "Good/1/s/7/_meta/0_artifact_x.json")
     }))
 
   it.effect("storage refuses symlinks that escape the root, follows those that stay inside", () =>

@@ -82,7 +82,7 @@ it.layer(TestLive)(`LocalMetadataProvider on the corpus (${reader})`, (it) => {
           assert.isTrue(sameSet(run.tags, r.user_tags), `${f.id}/${r.id} tags`)
           assert.isTrue(sameSet(run.systemTags, r.system_tags), `${f.id}/${r.id} system tags`)
 
-          const steps = yield* collect(md.listSteps(runPath))
+          const steps = yield* md.listSteps(runPath)
           assert.isTrue(sameSet(steps.map((s) => s.stepName), [...r.steps, "_parameters"]), `${f.id}/${r.id} steps`)
           for (const s of steps) {
             assert.isTrue(sameSet(s.tags, r.user_tags) && sameSet(s.systemTags, r.system_tags), "step tags are the run's")
@@ -95,7 +95,7 @@ it.layer(TestLive)(`LocalMetadataProvider on the corpus (${reader})`, (it) => {
             assert.isTrue(sameSet(step.tags, o.user_tags), "step user tags")
             assert.isTrue(sameSet(step.systemTags, o.system_tags), "step system tags")
 
-            const listed = yield* collect(md.listTasks(stepPath))
+            const listed = yield* md.listTasks(stepPath)
             assert.isTrue(sameSet(listed.map((t) => t.taskId), o.task_records.map((t) => t.id)), `${f.id}/${r.id}/${o.id} tasks`)
 
             for (const t of o.task_records) {
@@ -122,7 +122,7 @@ it.layer(TestLive)(`LocalMetadataProvider on the corpus (${reader})`, (it) => {
           for (const s of [...r.step_records, r.parameters_step]) {
             for (const t of s.task_records) {
               const taskPath = { flow: f.id, run: r.id, step: s.id, task: t.id }
-              const arts = yield* collect(md.listArtifacts(taskPath))
+              const arts = yield* md.listArtifacts(taskPath)
               const keys = new Set(arts.map((a) => `${a.name} ${a.sha} ${a.attemptId}`))
               for (const a of Object.values(t.artifact_records)) {
                 assert.isTrue(keys.has(`${a.name} ${a.sha} ${a.attempt}`), `${t.pathspec}/${a.name}@${a.attempt}`)
@@ -132,11 +132,11 @@ it.layer(TestLive)(`LocalMetadataProvider on the corpus (${reader})`, (it) => {
               }
               const attempts = [...new Set(arts.map((a) => a.attemptId))]
               for (const n of attempts) {
-                const only = yield* collect(md.listArtifacts(taskPath, n))
+                const only = yield* md.listArtifacts(taskPath, n)
                 assert.isTrue(only.length > 0 && only.every((a) => a.attemptId === n))
                 assert.strictEqual(only.length, arts.filter((a) => a.attemptId === n).length)
               }
-              assert.strictEqual((yield* collect(md.listArtifacts(taskPath, 5))).length, 0)
+              assert.strictEqual((yield* md.listArtifacts(taskPath, 5)).length, 0)
             }
           }
         }
@@ -149,7 +149,7 @@ it.layer(TestLive)(`LocalMetadataProvider on the corpus (${reader})`, (it) => {
       const f = oracle.find((x) => x.id === "RetryOnceFlow")!
       const r = f.run_records[0]!
       const flaky = r.step_records.find((s) => s.id === "flaky")!.task_records[0]!
-      const arts = yield* collect(md.listArtifacts({ flow: f.id, run: r.id, step: "flaky", task: flaky.id }))
+      const arts = yield* md.listArtifacts({ flow: f.id, run: r.id, step: "flaky", task: flaky.id })
       assert.deepStrictEqual([...new Set(arts.map((a) => a.attemptId))].sort(), [0, 1])
     }))
 
@@ -163,14 +163,14 @@ it.layer(TestLive)(`LocalMetadataProvider on the corpus (${reader})`, (it) => {
           for (const s of [...r.step_records, r.parameters_step]) {
             const stepPath = { ...runPath, step: s.id }
             let perTask = 0
-            for (const t of s.task_records) perTask += (yield* collect(md.listArtifacts({ ...stepPath, task: t.id }))).length
-            const step = yield* collect(md.listArtifacts(stepPath))
+            for (const t of s.task_records) perTask += (yield* md.listArtifacts({ ...stepPath, task: t.id })).length
+            const step = yield* md.listArtifacts(stepPath)
             assert.strictEqual(step.length, perTask, `${f.id}/${r.id}/${s.id}`)
             assert.isTrue(step.every((a) => a.stepName === s.id))
             total += perTask
           }
-          assert.strictEqual((yield* collect(md.listArtifacts(runPath))).length, total, `${f.id}/${r.id}`)
-          assert.strictEqual((yield* collect(md.listArtifacts(runPath, 0))).length > 0, true)
+          assert.strictEqual((yield* md.listArtifacts(runPath)).length, total, `${f.id}/${r.id}`)
+          assert.strictEqual((yield* md.listArtifacts(runPath, 0)).length > 0, true)
         }
       }
     }))
@@ -202,9 +202,9 @@ it.layer(TestLive)(`LocalMetadataProvider on the corpus (${reader})`, (it) => {
     Effect.gen(function*() {
       const md = yield* MetadataProvider.MetadataProvider
       assert.strictEqual((yield* collect(md.listRuns({ flow: "Nope" }))).length, 0)
-      assert.strictEqual((yield* collect(md.listSteps({ flow: "Nope", run: "1" }))).length, 0)
-      assert.strictEqual((yield* collect(md.listTasks({ flow: "HelloLinearFlow", run: "1", step: "start" }))).length, 0)
-      assert.strictEqual((yield* collect(md.listArtifacts({ flow: "HelloLinearFlow", run: "1" }))).length, 0)
+      assert.strictEqual((yield* md.listSteps({ flow: "Nope", run: "1" })).length, 0)
+      assert.strictEqual((yield* md.listTasks({ flow: "HelloLinearFlow", run: "1", step: "start" })).length, 0)
+      assert.strictEqual((yield* md.listArtifacts({ flow: "HelloLinearFlow", run: "1" })).length, 0)
     }))
 
   it.effect("ids that could leave the root are refused", () =>
@@ -213,7 +213,7 @@ it.layer(TestLive)(`LocalMetadataProvider on the corpus (${reader})`, (it) => {
       for (const bad of ["..", ".", "a/b", "x\u0000y", ""]) {
         const e = yield* Effect.flip(md.getFlow({ flow: bad }))
         assert.strictEqual(e._tag, "PathOutsideRoot")
-        const e2 = yield* Effect.flip(collect(md.listSteps({ flow: "HelloLinearFlow", run: bad })))
+        const e2 = yield* Effect.flip(md.listSteps({ flow: "HelloLinearFlow", run: bad }))
         assert.strictEqual(e2._tag, "PathOutsideRoot")
         const e3 = yield* Effect.flip(md.listMetadata({ flow: "HelloLinearFlow", run: "1", step: bad, task: "1" }))
         assert.strictEqual(e3._tag, "PathOutsideRoot")

@@ -240,6 +240,10 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
     )
   })
 
+  /** A listing's pages gathered into the array the port returns for the children of one object. */
+  const collect = <A>(rows: Stream.Stream<A, Errors.StorageError>): Effect.Effect<ReadonlyArray<A>, Errors.StorageError> =>
+    Effect.map(Stream.runCollect(rows), Chunk.toReadonlyArray)
+
   const service: MetadataProvider.Service = {
     describe: `service@${baseUrl}`,
     listFlows: Api.listing(api, ["flows"], paged, Records.decodeFlow),
@@ -253,11 +257,11 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
     getRun: Effect.fn("ServiceMetadataProvider.getRun")(function*(path: Pathspec.RunPath) {
       return yield* Api.getObject(api, runSeg(path), Records.decodeRun)
     }),
-    listSteps: (path) => Api.listing(api, [...runSeg(path), "steps"], plain, Records.decodeStep),
+    listSteps: (path) => collect(Api.listing(api, [...runSeg(path), "steps"], plain, Records.decodeStep)),
     getStep: Effect.fn("ServiceMetadataProvider.getStep")(function*(path: Pathspec.StepPath) {
       return yield* Api.getObject(api, stepSeg(path), Records.decodeStep)
     }),
-    listTasks: (path) => Api.listing(api, [...stepSeg(path), "tasks"], paged, Records.decodeTask),
+    listTasks: (path) => collect(Api.listing(api, [...stepSeg(path), "tasks"], paged, Records.decodeTask)),
     getTask: Effect.fn("ServiceMetadataProvider.getTask")(function*(path: Pathspec.TaskPath) {
       return yield* Api.getObject(api, taskSeg(path), Records.decodeTask)
     }),
@@ -270,11 +274,13 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
       return "step" in scope ? Stream.filter(rows, (m) => m.stepName === scope.step) : rows
     },
     listArtifacts: (scope, attempt) =>
-      attempt === undefined
-        ? latestAttemptOnly(artifactsOf(scope))
-        : isTask(scope)
-        ? attemptArtifacts(scope, attempt)
-        : scopeAttempt(scope, attempt),
+      collect(
+        attempt === undefined
+          ? latestAttemptOnly(artifactsOf(scope))
+          : isTask(scope)
+          ? attemptArtifacts(scope, attempt)
+          : scopeAttempt(scope, attempt)
+      ),
     mutateRunTags
   }
   return service

@@ -141,7 +141,7 @@ describe("faults", () => {
         { kind: "json", status: 503, body: "busy" },
         { kind: "json", body: [task(3)], headers: { "X-Limit": "2" } }
       ])
-      const tasks = yield* withProvider(fast({ pageSize: 2 }), (md) => collect(md.listTasks({ flow: "G", run: "1", step: "s" })))
+      const tasks = yield* withProvider(fast({ pageSize: 2 }), (md) => md.listTasks({ flow: "G", run: "1", step: "s" }))
       assert.deepStrictEqual(tasks.map((t) => t.taskId), ["1", "2", "3"])
       const urls = server.hits.filter((h) => h.url.startsWith("/flows/G/")).map((h) => h.url)
       assert.deepStrictEqual(urls, [

@@ -36,7 +36,7 @@ describe("tag mutation (tag-mutation.jsonl, the Python client's session with the
           assert.deepStrictEqual(sorted(Option.getOrThrow(yield* md.getRun(run)).tags), ["reviewed", "t3"])
           const end = Option.getOrThrow(yield* md.getStep({ ...run, step: "end" }))
           assert.deepStrictEqual(sorted(end.tags), ["reviewed", "t3"], "steps show the run's new tags")
-          const tasks = yield* collect(md.listTasks({ ...run, step: "end" }))
+          const tasks = yield* md.listTasks({ ...run, step: "end" })
           assert.deepStrictEqual(sorted(tasks[0]!.tags), ["reviewed", "t3"], "tasks too")
           const patches = server.requests.filter((r) => r.method === "PATCH")
           assert.strictEqual(patches.length, 6)
@@ -69,7 +69,7 @@ describe("request counts", () => {
         for (const pageSize of [100]) {
           const counter = Observe.requestCounter()
           const records = yield* withProvider({ url: server.url, pageSize, onRequest: counter.onRequest }, (md) =>
-            collect(md.listArtifacts(path)))
+            md.listArtifacts(path))
           const tasks = new Set(records.map((a) => a.taskId))
           assert.strictEqual(tasks.size, step.tasks.length, "records of every task")
           assert.strictEqual(counter.total(), Math.ceil(records.length / pageSize) || 1)
@@ -79,13 +79,13 @@ describe("request counts", () => {
         // the same question one task at a time, for comparison
         const counter = Observe.requestCounter()
         yield* withProvider({ url: server.url, onRequest: counter.onRequest }, (md) =>
-          Effect.forEach(step.tasks, (task) => collect(md.listArtifacts({ ...path, task })), { concurrency: 4 }))
+          Effect.forEach(step.tasks, (task) => md.listArtifacts({ ...path, task }), { concurrency: 4 }))
         assert.strictEqual(counter.total(), step.tasks.length)
         figures.push(`  per task instead: ${counter.total()} requests`)
         // a whole run
         const runCounter = Observe.requestCounter()
         const runRecords = yield* withProvider({ url: server.url, onRequest: runCounter.onRequest }, (md) =>
-          collect(md.listArtifacts({ flow, run: r.id })))
+          md.listArtifacts({ flow, run: r.id }))
         const allTasks = r.step_records.reduce((n, s) => n + s.tasks.length, 0)
         assert.strictEqual(new Set(runRecords.map((a) => `${a.stepName}/${a.taskId}`)).size, allTasks + 1, "tasks of every step, _parameters included")
         assert.strictEqual(runCounter.total(), Math.ceil(runRecords.length / 100))

@@ -104,7 +104,7 @@ const checkFlow = (md: MetadataProvider.Service, oracle: OracleFlow) =>
       assert.deepStrictEqual(got, listed, "getRun == listed run")
       assert.strictEqual(got.runId, oRun.id)
 
-      const steps = yield* collect(md.listSteps(runPath))
+      const steps = yield* md.listSteps(runPath)
       assert.deepStrictEqual(sorted(steps.map((s) => s.stepName)), sorted([...oRun.steps, "_parameters"]), "step names")
       const runUnion: Array<Records.ArtifactRecord> = []
       const runUnion0: Array<Records.ArtifactRecord> = []
@@ -115,7 +115,7 @@ const checkFlow = (md: MetadataProvider.Service, oracle: OracleFlow) =>
         checkTagged(oStep.pathspec, listedStep, oStep)
         assert.deepStrictEqual(some(oStep.pathspec, yield* md.getStep(stepPath)), listedStep)
 
-        const tasks = yield* collect(md.listTasks(stepPath))
+        const tasks = yield* md.listTasks(stepPath)
         assert.deepStrictEqual(sorted(tasks.map((t) => t.taskId)), sorted(oStep.tasks), `${oStep.pathspec} task ids`)
         const stepUnion: Array<Records.ArtifactRecord> = []
         const stepUnion0: Array<Records.ArtifactRecord> = []
@@ -125,18 +125,18 @@ const checkFlow = (md: MetadataProvider.Service, oracle: OracleFlow) =>
           checkTagged(oTask.pathspec, listedTask, oTask)
           assert.deepStrictEqual(some(oTask.pathspec, yield* md.getTask(taskPath)), listedTask)
 
-          const arts = yield* collect(md.listArtifacts(taskPath))
+          const arts = yield* md.listArtifacts(taskPath)
           for (const a of arts) {
             assert.strictEqual(a.taskId, oTask.id)
             assert.deepStrictEqual(sorted(a.tags), sorted(oTask.user_tags), "artifacts carry the run's tags")
           }
           assert.deepStrictEqual(artifactKeys(keepLatest(arts)), oracleArtifactKeys(oTask), `${oTask.pathspec} artifacts`)
           stepUnion.push(...keepLatest(arts))
-          const arts0 = yield* collect(md.listArtifacts(taskPath, 0))
+          const arts0 = yield* md.listArtifacts(taskPath, 0)
           assert.isTrue(arts0.every((a) => a.attemptId === 0), "attempt 0 records only")
           stepUnion0.push(...arts0)
           for (const [k, oAttempt] of Object.entries(oTask.attempts ?? {})) {
-            const got = yield* collect(md.listArtifacts(taskPath, Number(k)))
+            const got = yield* md.listArtifacts(taskPath, Number(k))
             assert.deepStrictEqual(artifactKeys(got), oracleArtifactKeys(oAttempt), `${oTask.pathspec} attempt ${k} artifacts`)
           }
 
@@ -166,16 +166,16 @@ const checkFlow = (md: MetadataProvider.Service, oracle: OracleFlow) =>
           }
           assert.strictEqual(meta.length + borrowed, oTask.metadata.length, `${oTask.pathspec} metadata count`)
         }
-        const stepArts = yield* collect(md.listArtifacts(stepPath))
+        const stepArts = yield* md.listArtifacts(stepPath)
         assert.deepStrictEqual(artifactKeys(keepLatest(stepArts), true), artifactKeys(stepUnion, true), `${oStep.pathspec} step artifacts`)
-        const stepArts0 = yield* collect(md.listArtifacts(stepPath, 0))
+        const stepArts0 = yield* md.listArtifacts(stepPath, 0)
         assert.deepStrictEqual(artifactKeys(stepArts0, true), artifactKeys(stepUnion0, true), `${oStep.pathspec} step artifacts, attempt 0`)
         runUnion.push(...stepUnion)
         runUnion0.push(...stepUnion0)
       }
-      const runArts = yield* collect(md.listArtifacts(runPath))
+      const runArts = yield* md.listArtifacts(runPath)
       assert.deepStrictEqual(artifactKeys(keepLatest(runArts), true), artifactKeys(runUnion, true), `${oRun.pathspec} run artifacts`)
-      const runArts0 = yield* collect(md.listArtifacts(runPath, 0))
+      const runArts0 = yield* md.listArtifacts(runPath, 0)
       assert.deepStrictEqual(artifactKeys(runArts0, true), artifactKeys(runUnion0, true), `${oRun.pathspec} run artifacts, attempt 0`)
     }
   })

@@ -298,12 +298,12 @@ const memoryProvider = (name: () => string): MetadataProvider.Service => {
     getFlow: () => none,
     listRuns: () => Stream.empty,
     getRun: () => none,
-    listSteps: () => Stream.empty,
+    listSteps: () => Effect.succeed([]),
     getStep: () => none,
-    listTasks: () => Stream.empty,
+    listTasks: () => Effect.succeed([]),
     getTask: () => Effect.succeed(Option.some({ flowId: "F", runId: "1", stepName: "s", taskId: "2", userName: null, tsEpoch: 1, lastHeartbeatTs: null, tags: [], systemTags: [] })),
     listMetadata: () => Effect.succeed([]),
-    listArtifacts: () => Stream.suspend(() => Stream.make(artifactRecord(name()))),
+    listArtifacts: () => Effect.sync(() => [artifactRecord(name())]),
     mutateRunTags: () => Effect.succeed([])
   }
 }
