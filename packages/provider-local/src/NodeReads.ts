@@ -125,7 +125,7 @@ export const make = (base: string): LocalReads.LocalReads => {
   }
 
   /** Reads a confined file synchronously; `Large` when it should be read asynchronously. Throws `Refused`. */
-  const attemptRead = <A>(file: string, decode: (fd: number) => A): Attempt<A> => {
+  const attemptRead = <A>(file: string, decode: (fd: number) => A | undefined): Attempt<A> => {
     const dirOk = dirConfined(NPath.dirname(file))
     if (dirOk === undefined) return ABSENT_ATTEMPT
     if (!dirOk) throw outside(file)
@@ -163,10 +163,8 @@ export const make = (base: string): LocalReads.LocalReads => {
       }
     }
     try {
-      const info = NFS.fstatSync(fd)
-      if (!info.isFile()) return ABSENT_ATTEMPT
-      if (info.size > SYNC_READ_LIMIT) return LARGE_ATTEMPT
-      return { _tag: "Read", value: decode(fd) }
+      const value = decode(fd)
+      return value === undefined ? LARGE_ATTEMPT : { _tag: "Read", value }
     } catch (e) {
       if (ABSENT.has(codeOf(e) ?? "")) return ABSENT_ATTEMPT
       throw new Refused(backendError(file, e))
@@ -177,9 +175,10 @@ export const make = (base: string): LocalReads.LocalReads => {
 
   /** Sorted visible names of a directory; teaches the confinement of its plain subdirectories. */
   const listOne = (dir: string): ReadonlyArray<string> => {
-    let entries: Array<NFS.Dirent>
+    let entries: Array<NFS.Dirent | string>
     try {
-      entries = NFS.readdirSync(dir, { withFileTypes: true })
+      // a `_meta` directory holds only files: its names are enough (no Dirent objects)
+      entries = NPath.basename(dir) === "_meta" ? NFS.readdirSync(dir) : NFS.readdirSync(dir, { withFileTypes: true })
     } catch (e) {
       if (ABSENT.has(codeOf(e) ?? "")) return []
       throw new Refused(backendError(dir, e))
@@ -188,9 +187,13 @@ export const make = (base: string): LocalReads.LocalReads => {
     // a plain (non-symlink) directory below a confined one is confined: no lstat needed later
     const teach = dirs.get(dir) === true
     for (const entry of entries) {
+      if (typeof entry === "string") {
+        if (!entry.startsWith(".")) names.push(entry)
+        continue
+      }
       if (entry.name.startsWith(".")) continue
       names.push(entry.name)
-      if (teach && entry.isDirectory()) remember(NPath.join(dir, entry.name), true)
+      if (teach && entry.isDirectory()) remember(dir + NPath.sep + entry.name, true)
     }
     return names.sort()
   }
@@ -215,8 +218,23 @@ export const make = (base: string): LocalReads.LocalReads => {
       Effect.catchIf((e) => ABSENT.has(codeOf(e.cause) ?? ""), () => Effect.succeedNone)
     )
 
-  const decodeText = (fd: number) => NFS.readFileSync(fd, "utf8")
-  const decodeBytes = (fd: number): Uint8Array => NFS.readFileSync(fd)
+  /**
+   * A small file's text from one `read` into a scratch buffer (metadata records are a few hundred bytes:
+   * no `fstat` needed); a file that fills the buffer is measured and read whole, or left to the
+   * asynchronous path (undefined) above the limit. A directory fails the read with `EISDIR` (absent).
+   */
+  const scratch = Buffer.allocUnsafe(64 * 1024)
+  const decodeText = (fd: number): string | undefined => {
+    const n = NFS.readSync(fd, scratch, 0, scratch.length, 0)
+    if (n < scratch.length) return scratch.toString("utf8", 0, n)
+    const size = NFS.fstatSync(fd).size
+    return size > SYNC_READ_LIMIT ? undefined : NFS.readFileSync(fd).toString("utf8")
+  }
+  const decodeBytes = (fd: number): Uint8Array | undefined => {
+    const info = NFS.fstatSync(fd)
+    if (!info.isFile()) throw Object.assign(new Error("not a regular file"), { code: "EISDIR" })
+    return info.size > SYNC_READ_LIMIT ? undefined : NFS.readFileSync(fd)
+  }
 
   const readTexts: LocalReads.LocalReads["readTexts"] = (files) =>
     Effect.flatMap(
