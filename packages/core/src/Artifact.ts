@@ -188,15 +188,24 @@ const blobCacheOf = (storage: Datastore.Storage): BlobCache => {
  * @since 0.1.0
  * @category values
  */
-export const value = Effect.fn("Artifact.value")(function*(artifact: DataArtifact) {
-  if (!pickleEncodings.includes(artifact.record.contentType)) {
-    return yield* new UnsupportedEncoding({ pathspec: artifact.pathspec, encoding: artifact.record.contentType })
-  }
-  const decoded: PyValue = yield* Pickle.decode(yield* sharedBytes(artifact))
-  const descriptor = includedFile(decoded)
-  if (descriptor === undefined) return decoded
-  return yield* includedContent(artifact, descriptor)
-})
+export const value = Effect.fn("Artifact.value")((artifact: DataArtifact) => valueUntraced(artifact))
+
+/**
+ * {@link value} without its span, for core's own accessors built on it (`Task.successful`, ...): one
+ * span per user call, not one per layer (a span costs more than decoding a small value).
+ *
+ * @internal
+ */
+export const valueUntraced = (artifact: DataArtifact) =>
+  Effect.gen(function*() {
+    if (!pickleEncodings.includes(artifact.record.contentType)) {
+      return yield* new UnsupportedEncoding({ pathspec: artifact.pathspec, encoding: artifact.record.contentType })
+    }
+    const decoded: PyValue = yield* Pickle.decodeUntraced(yield* sharedBytes(artifact))
+    const descriptor = includedFile(decoded)
+    if (descriptor === undefined) return decoded
+    return yield* includedContent(artifact, descriptor)
+  })
 
 const includedContent = (artifact: DataArtifact, d: NonNullable<ReturnType<typeof includedFile>>) =>
   Effect.gen(function*() {
@@ -222,7 +231,7 @@ export const size = Effect.fn("Artifact.size")(function*(artifact: DataArtifact)
   const info = yield* dataInfo(artifact)
   const entry = info[artifact.path.artifact]
   if (entry !== undefined && entry.type === "<class 'metaflow.includefile.IncludedFile'>") {
-    const decoded = yield* Pickle.decode(yield* sharedBytes(artifact))
+    const decoded = yield* Pickle.decodeUntraced(yield* sharedBytes(artifact))
     const d = includedFile(decoded)
     if (d?.size !== undefined) return d.size
   }

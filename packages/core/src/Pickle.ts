@@ -111,7 +111,17 @@ export const decodeSync = (bytes: Uint8Array, options?: Options): PyValue =>
  */
 export const decode = Effect.fn("Pickle.decode")(function*(bytes: Uint8Array, options?: Options) {
   yield* Effect.annotateCurrentSpan("bytes", bytes.length)
-  return yield* Effect.try({
+  return yield* decodeUntraced(bytes, options)
+})
+
+/**
+ * {@link decode} without its span, for callers inside a traced operation that decode once per object in
+ * loops (a span costs more than decoding a small value).
+ *
+ * @internal
+ */
+export const decodeUntraced = (bytes: Uint8Array, options?: Options): Effect.Effect<PyValue, PickleError> =>
+  Effect.try({
     try: () => decodeSync(bytes, options),
     catch: (e) =>
       e instanceof PickleError
@@ -122,4 +132,3 @@ export const decode = Effect.fn("Pickle.decode")(function*(bytes: Uint8Array, op
           detail: String(e)
         })
   })
-})

@@ -237,7 +237,7 @@ export const artifactValues = (step: Step, name: string, options: { readonly con
       `${a.record.dsType}\u0000${a.record.location}\u0000${a.record.sha}\u0000${a.record.contentType}`
     const distinct = new Map<string, Artifact.DataArtifact>()
     for (const a of artifacts) if (!distinct.has(keyOf(a))) distinct.set(keyOf(a), a)
-    const decoded = yield* Effect.forEach(distinct, ([key, a]) => Effect.map(Artifact.value(a), (v) => [key, v] as const), {
+    const decoded = yield* Effect.forEach(distinct, ([key, a]) => Effect.map(Artifact.valueUntraced(a), (v) => [key, v] as const), {
       concurrency: options.concurrency ?? 16
     })
     const values = new Map<string, PyValue>(decoded)

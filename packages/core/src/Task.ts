@@ -272,7 +272,7 @@ const systemValue = (task: Task, name: string) =>
   Effect.gen(function*() {
     const record = yield* artifactRecord(task, name)
     if (Option.isNone(record)) return Option.none<PyValue>()
-    return Option.some(yield* Artifact.value(artifactObject(task, record.value)))
+    return Option.some(yield* Artifact.valueUntraced(artifactObject(task, record.value)))
   })
 
 /**
@@ -349,7 +349,7 @@ export const runtimeName = (task: Task): Option.Option<string> => {
  */
 export const data = Effect.fn("Task.data")(function*(task: Task) {
   const all = yield* artifacts(task).pipe(Stream.runCollect)
-  const values = yield* Effect.forEach(all, (a) => Effect.map(Artifact.value(a), (v) => [a.path.artifact, v] as const), {
+  const values = yield* Effect.forEach(all, (a) => Effect.map(Artifact.valueUntraced(a), (v) => [a.path.artifact, v] as const), {
     concurrency: 8
   })
   return new Map(values)

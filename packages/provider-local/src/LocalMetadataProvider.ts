@@ -154,9 +154,32 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
 
   const getRunRecord = (p: Pathspec.RunPath) => Effect.flatMap(dirOf(p.flow, p.run), (dir) => fetchSelf(dir, Records.decodeRun))
 
+  /**
+   * The run record as steps, tasks and artifacts inherit its tags: read again only when the file changed
+   * (its fingerprint: one `stat` instead of a read and a decode per listing under the run). Tag writes and
+   * their read-back never use it.
+   */
+  const runRecords = new Map<string, { readonly fingerprint: string; readonly record: Records.RunRecord }>()
+  const maxCachedRuns = 10_000
+  const runRecordForTags = (p: Pathspec.RunPath): Effect.Effect<Option.Option<Records.RunRecord>, Errors.StorageError> =>
+    Effect.flatMap(dirOf(p.flow, p.run), (dir) => {
+      const file = selfFile(dir)
+      return Effect.flatMap(reads.fingerprint(file), (fingerprint) => {
+        const cached = runRecords.get(dir)
+        if (Option.isSome(fingerprint) && cached !== undefined && cached.fingerprint === fingerprint.value) {
+          return Effect.succeed(Option.some(cached.record))
+        }
+        return Effect.tap(fetchSelf(dir, Records.decodeRun), (record) => {
+          if (Option.isNone(record) || Option.isNone(fingerprint)) return
+          if (runRecords.size >= maxCachedRuns) runRecords.clear()
+          runRecords.set(dir, { fingerprint: fingerprint.value, record: record.value })
+        })
+      })
+    })
+
   /** The run record that descendants inherit tags from; must exist once a descendant does. */
   const requireRun = (p: Pathspec.RunPath, what: string): Effect.Effect<Records.RunRecord, Errors.StorageError> =>
-    Effect.flatMap(getRunRecord(p), (run) =>
+    Effect.flatMap(runRecordForTags(p), (run) =>
       Option.match(run, {
         onSome: Effect.succeed,
         onNone: () =>
@@ -169,7 +192,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
     p: Pathspec.RunPath,
     f: (run: Records.RunRecord) => Effect.Effect<ReadonlyArray<A>, Errors.StorageError>
   ): Effect.Effect<ReadonlyArray<A>, Errors.StorageError> =>
-    Effect.flatMap(getRunRecord(p), (run) => Option.isNone(run) ? Effect.succeed([]) : f(run.value))
+    Effect.flatMap(runRecordForTags(p), (run) => Option.isNone(run) ? Effect.succeed([]) : f(run.value))
 
   const withRunTags = <A extends Records.Tagged>(run: Records.RunRecord) => (a: A): A => Records.withRunTags(a, run)
 

@@ -22,7 +22,7 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import type { Errors } from "@metaflow-client/core"
 import * as Effect from "effect/Effect"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import { listDir, makeConfinement, optional } from "./internal/files.js"
 
 /**
@@ -44,6 +44,12 @@ export interface LocalReads {
   ) => Effect.Effect<ReadonlyArray<Option.Option<string>>, Errors.BackendError | Errors.PathOutsideRoot>
   /** The bytes of one file confined to the root; `None` when absent. */
   readonly readBytes: (file: string) => Effect.Effect<Option.Option<Uint8Array>, Errors.BackendError | Errors.PathOutsideRoot>
+  /**
+   * Identity and version of a file's content as it is now (device, inode, size, modification time), or
+   * `None` when it is absent: a record cached under a fingerprint is still current while the fingerprint
+   * is the same (Metaflow replaces a record by writing a new file and renaming it over the old one).
+   */
+  readonly fingerprint: (file: string) => Effect.Effect<Option.Option<string>, Errors.BackendError>
   /** Fails with `PathOutsideRoot` when `file` (or a directory above it) leads outside the root. */
   readonly checkConfined: (file: string) => Effect.Effect<void, Errors.BackendError | Errors.PathOutsideRoot>
 }
@@ -81,6 +87,11 @@ export const fromFileSystem: Factory = (base) =>
       listDirs: (dirs) => Effect.forEach(dirs, (dir) => listDir(fs, dir), { concurrency: READ_CONCURRENCY }),
       readTexts: (files) => Effect.forEach(files, readText, { concurrency: READ_CONCURRENCY }),
       readBytes,
+      fingerprint: (file) =>
+        Effect.map(
+          optional(fs.stat(file), file),
+          Option.map((i) => `${i.dev}:${Option.getOrElse(i.ino, () => 0)}:${i.size}:${Option.getOrElse(Option.map(i.mtime, (d) => d.getTime()), () => 0)}`)
+        ),
       checkConfined: confinement.check
     }
     return reads

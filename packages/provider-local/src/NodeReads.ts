@@ -264,6 +264,16 @@ export const make = (base: string): LocalReads.LocalReads => {
           : a._tag === "Absent"
           ? Effect.succeedNone
           : readLarge(file, () => NFS.promises.readFile(file).then((b): Uint8Array => b))),
+    fingerprint: (file) =>
+      batch(() => {
+        try {
+          const i = NFS.statSync(file, { throwIfNoEntry: false })
+          return i === undefined ? Option.none() : Option.some(`${i.dev}:${i.ino}:${i.size}:${i.mtimeMs}`)
+        } catch (e) {
+          if (ABSENT.has(codeOf(e) ?? "")) return Option.none()
+          throw new Refused(backendError(file, e))
+        }
+      }) as Effect.Effect<Option.Option<string>, Errors.BackendError>,
     checkConfined: (file) =>
       batch(() => {
         const dirOk = dirConfined(NPath.dirname(file))

@@ -7,9 +7,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { readdirSync, readFileSync } from "node:fs"
+import { readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { LocalMetadataProvider, LocalProvider, Root } from "../src/index.js"
+import { NodeReads } from "../src/node.js"
 import { corpusRoot, hashTree, mtimeNs, readJsonFile, removeTemp, sameSet, tempCopy } from "./utils.js"
 
 const FLOW = "HelloLinearFlow"
@@ -189,4 +190,31 @@ describe("mutateRunTags", () => {
         assert.isTrue(elapsed >= 300 && elapsed < 2000, `${elapsed} ms`)
       }).pipe(Effect.provide(Layer.merge(NodeContext.layer, racingFs(1, counter))))
     }).pipe(asUser("carol")))
+})
+
+describe("run tags inherited by steps, tasks and artifacts", () => {
+  // the provider remembers the run record by the file's fingerprint; another writer must always be seen
+  for (const reads of [{ name: "FileSystem reads", factory: undefined }, { name: "node:fs reads", factory: NodeReads.factory }]) {
+    it.live(`follow a rewrite of the run record by another writer, renamed or in place (${reads.name})`, () =>
+      withRunCopy((base, selfFile) =>
+        Effect.gen(function*() {
+          const root = yield* Root.fromDirectory(base)
+          const md = yield* LocalMetadataProvider.make(root, {}, reads.factory)
+          const tagsOfTasks = Effect.map(md.listTasks({ ...runPath, step: "end" }), (ts) => ts.map((t) => [...t.tags].sort()))
+          const artifactTags = Effect.map(md.listArtifacts({ ...runPath, step: "end" }), (as) => new Set(as.map((a) => [...a.tags].sort().join(","))))
+          assert.deepStrictEqual((yield* tagsOfTasks)[0], ["exp-1", "promoted"])
+          // a writer that renames a new file over the record (Python's and ours)
+          const record = readJsonFile(selfFile)
+          writeFileSync(`${selfFile}.tmp`, JSON.stringify({ ...record, tags: ["renamed"] }))
+          renameSync(`${selfFile}.tmp`, selfFile)
+          assert.deepStrictEqual((yield* tagsOfTasks)[0], ["renamed"])
+          assert.deepStrictEqual([...(yield* artifactTags)], ["renamed"])
+          // a writer that rewrites the file in place, same inode
+          writeFileSync(selfFile, JSON.stringify({ ...record, tags: ["in-place", "two"] }))
+          assert.deepStrictEqual((yield* tagsOfTasks)[0], ["in-place", "two"])
+          // and a run record that disappears is noticed (its _meta directory remains: a corrupt run)
+          unlinkSync(selfFile)
+          assert.strictEqual((yield* Effect.flip(tagsOfTasks))._tag, "CorruptRecord")
+        }).pipe(Effect.provide(NodeContext.layer))))
+  }
 })
