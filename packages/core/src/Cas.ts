@@ -161,10 +161,16 @@ export const unpack = (
 }
 
 /**
- * The largest input slice handed to the inflater at once: DEFLATE expands at most ~1032×, so one slice
- * never yields more than ~17 MB, however compressible the data.
+ * How much input the inflater gets at once. Each push costs the inflater a few fresh buffers (its 32 KiB
+ * window, then room for 128 KiB more, doubled as output grows), so slices are sized from the compression
+ * ratio of the previous one to yield about `inflateTargetBytes` each; the first slice is small (the
+ * ratio is unknown) and none exceeds `inflateMaxSliceBytes`, so that even a switch to maximally
+ * compressible data (DEFLATE expands at most ~1032×) yields at most ~17 MB in one push.
  */
-const inflateSliceBytes = 16 * 1024
+const inflateTargetBytes = 128 * 1024
+const inflateFirstSliceBytes = 4 * 1024
+const inflateMinSliceBytes = 256
+const inflateMaxSliceBytes = 16 * 1024
 
 /**
  * Incremental gunzip of one blob (the same checks as {@link gunzip}, with the trailer taken from the
@@ -182,6 +188,7 @@ class StreamingGunzip {
   private readonly tail = new Uint8Array(8)
   private ended = false
   private failed: CorruptBlob | undefined
+  private slice = inflateFirstSliceBytes
 
   constructor(private readonly path: string, private readonly maxBytes: number) {
     this.inflater = new Gunzip((chunk, final) => {
@@ -219,13 +226,14 @@ class StreamingGunzip {
 
   private inflate(b: Uint8Array, final: boolean): Either.Either<void, CorruptBlob> {
     try {
-      if (b.length <= inflateSliceBytes) {
-        this.inflater.push(b, final)
-      } else {
-        for (let at = 0; at < b.length; at += inflateSliceBytes) {
-          const end = Math.min(at + inflateSliceBytes, b.length)
-          this.inflater.push(b.subarray(at, end), final && end === b.length)
-        }
+      if (b.length === 0) this.inflater.push(b, final)
+      for (let at = 0; at < b.length;) {
+        const end = Math.min(at + this.slice, b.length)
+        const before = this.total
+        this.inflater.push(b.subarray(at, end), final && end === b.length)
+        const ratio = Math.max(1, (this.total - before) / (end - at))
+        this.slice = Math.min(inflateMaxSliceBytes, Math.max(inflateMinSliceBytes, Math.floor(inflateTargetBytes / ratio)))
+        at = end
       }
       return Either.void
     } catch (e) {
