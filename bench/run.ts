@@ -5,6 +5,7 @@
  *   pnpm bench                          build/reuse bench/.workload, run everything, write results
  *   pnpm bench --workload DIR --json    ours only on DIR (holding .metaflow), JSON scenario → {ms, answer}
  *   options: --reps N (default 5) --only a,b --no-python --no-cold --no-service --no-write
+ *            --no-stream (skip the 1 GiB streaming scenario, stream_1gib) --stream-mib N (its size, default 1024)
  */
 import { spawn, spawnSync } from "node:child_process"
 import * as fs from "node:fs"
@@ -14,6 +15,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Floor } from "./floor.js"
 import * as Ours from "./ours.js"
+import { cachedHugeArtifact } from "./huge_artifact.js"
 import { cachedWorkload, FULL_SHAPE } from "./workload.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -246,6 +248,8 @@ const main = async () => {
     if (pyOk && python !== undefined) python["cold_first_answer"] = coldRuns("python3", [path.join(here, "python_client.py"), dir, "cold"])
   }
 
+  let mismatches = 0
+
   // memory of the 5,000-task walks in a fresh process (this one holds tsx, the floor and earlier heaps)
   let rss: RssWalk | undefined
   if (selected("wide_tasks_list") && !flag("--no-rss")) {
@@ -255,9 +259,30 @@ const main = async () => {
     else console.error("rss walk failed:", r.stderr)
   }
 
+  // memory of streaming a 1 GiB artifact to a file (Artifact.stream), in a fresh process
+  let rssStream: RssStream | undefined
+  if (selected("stream_1gib") && !flag("--no-rss") && !flag("--no-stream")) {
+    const mib = Number(opt("--stream-mib") ?? 1024)
+    log(`memory: building or reusing the ${mib} MiB artifact (bench/huge_artifact.ts) ...`)
+    const huge = await cachedHugeArtifact(mib * 1024 * 1024)
+    log(huge.built ? `built in ${(huge.ms / 1000).toFixed(1)} s: ${huge.dir}` : `cached: ${huge.dir}`)
+    log("memory: streaming it to a file in a fresh process ...")
+    const r = spawnSync(process.execPath, [await bundle("rss_stream.ts"), huge.dir, huge.pathspec, huge.sha, String(huge.pickleBytes)], { encoding: "utf8" })
+    if (r.status === 0) {
+      const m = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Omit<RssStream, "mib" | "blobBytes" | "expectedSha1">
+      rssStream = { ...m, mib, blobBytes: huge.blobBytes, expectedSha1: huge.sha }
+      if (!m.sizeOk || !m.shaOk) {
+        mismatches++
+        console.error(`STREAM MISMATCH: wrote ${m.bytes} bytes with sha1 ${m.sha1}, expected ${huge.pickleBytes} bytes with sha1 ${huge.sha}`)
+      }
+    } else {
+      mismatches++
+      console.error("rss stream failed:", r.stderr)
+    }
+  }
+
   // service: the same questions through provider-service against bench/service.ts (another process)
   const service: Array<ServiceRow> = []
-  let mismatches = 0
   if (!flag("--no-service")) {
     log("service: starting the loopback metadata service ...")
     const svc = await startService(dir)
@@ -320,6 +345,7 @@ const main = async () => {
 
   const table = renderTable(rows) +
     (rss === undefined ? "" : `\n\nRSS of a fresh process (bundled client, bench/rss_walk.ts): ${rss.startMb} MB after import and a first query; peak ${rss.peakListMb} MB while listing the 5,000 tasks; peak ${rss.peakArtifactMb} MB while reading artifact y of each (public API). Target < 200 MB.`) +
+    (rssStream === undefined ? "" : `\n\n${rssStream.mib === 1024 ? "1 GiB" : `${rssStream.mib} MiB`} artifact streamed to a file: peak RSS ${rssStream.peakMb} MB (target < 100 MB); ${rssStream.startMb} MB before, ${fmt(rssStream.ms)} for ${rssStream.bytes} bytes (gzip blob ${rssStream.blobBytes} bytes), SHA-1 ${rssStream.shaOk && rssStream.sizeOk ? "equal to the CAS key" : "**DIFFERS**"} (fresh process, bench/rss_stream.ts: Artifact.stream into a FileSystem sink).`) +
     (service.length > 0 ? "\n\n" + renderServiceTable(service) : "")
   if (service.some((r) => !r.answersMatch)) mismatches++
   console.log(table)
@@ -331,6 +357,7 @@ const main = async () => {
       workload: { dir: path.relative(repo, dir), shape: FULL_SHAPE },
       reps,
       rss_fresh_process_mb: rss ?? null,
+      rss_stream_1gib: rssStream ?? null,
       scenarios: Object.fromEntries(rows.map((r) => [r.name, {
         label: LABELS[r.name],
         ours: strip(r.ours),
@@ -362,6 +389,20 @@ interface RssWalk {
   readonly peakListMb: number
   readonly afterListMb: number
   readonly peakArtifactMb: number
+}
+
+interface RssStream {
+  /** Payload size in MiB (1024 by default). */
+  readonly mib: number
+  readonly startMb: number
+  readonly peakMb: number
+  readonly ms: number
+  readonly bytes: number
+  readonly blobBytes: number
+  readonly sha1: string
+  readonly expectedSha1: string
+  readonly sizeOk: boolean
+  readonly shaOk: boolean
 }
 
 interface ServiceRow {

@@ -13,6 +13,8 @@ import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { Artifact, Cas, Errors, Flow, Namespace, Run, Step, Task } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
+import { createHash } from "node:crypto"
+import { buildHugeArtifact } from "../../../bench/huge_artifact.js"
 
 const fixtures = path.resolve(__dirname, "../../../testdata/fixtures/local")
 const layerAt = (root: string) => LocalProvider.layer({ root }).pipe(Layer.provideMerge(NodeContext.layer))
@@ -322,4 +324,27 @@ describe("Artifact.stream", () => {
           assert.deepInclude(missing, { _tag: "CorruptBlob", reason: "blob is missing" })
         })), 60_000)
   })
+
+  it.effect("streams the bench's huge-artifact workload (built small here): SHA-1 of the bytes is the CAS key", () =>
+    Effect.acquireUseRelease(
+      Effect.promise(async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mfc-huge-"))
+        return { dir, huge: await buildHugeArtifact(dir, 3 * 1024 * 1024 + 7) }
+      }),
+      ({ dir, huge }) =>
+        Effect.gen(function*() {
+          const a = yield* Artifact.get(huge.pathspec)
+          assert.strictEqual(a.record.sha, huge.sha)
+          const hash = createHash("sha1")
+          let n = 0
+          yield* Stream.runForEach(Artifact.stream(a), (c) => Effect.sync(() => void (hash.update(c), n += c.length)))
+          assert.strictEqual(hash.digest("hex"), huge.sha)
+          assert.strictEqual(n, huge.pickleBytes)
+          assert.strictEqual(yield* Artifact.size(a), huge.pickleBytes)
+          const value = yield* Artifact.value(a)
+          assert.instanceOf(value, Uint8Array)
+          assert.strictEqual((value as Uint8Array).length, 3 * 1024 * 1024 + 7)
+        }).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(dir))),
+      ({ dir }) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
+    ))
 })

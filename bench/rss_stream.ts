@@ -1,0 +1,60 @@
+/**
+ * Memory of streaming a huge artifact to a file in a fresh process (bench/run.ts bundles this with
+ * esbuild and spawns it): `Artifact.get` + `Artifact.stream` piped into a `FileSystem` sink (public API),
+ * with the peak RSS sampled every 2 ms, then the written file's size and SHA-1 (read back after the
+ * measurement) against the expected ones.
+ *
+ *   node rss_stream.mjs DIR PATHSPEC EXPECTED_SHA1 EXPECTED_BYTES
+ *
+ * Prints {"startMb", "peakMb", "ms", "bytes", "sha1", "sizeOk", "shaOk"}.
+ */
+import * as FileSystem from "@effect/platform/FileSystem"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { Artifact, Namespace } from "@metaflow-client/core"
+import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
+import { createHash } from "node:crypto"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { pipeline } from "node:stream/promises"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Stream from "effect/Stream"
+
+const [dir, pathspec, expectedSha, expectedBytes] = process.argv.slice(2) as [string, string, string, string]
+const out = path.join(dir, "streamed.pickle.tmp")
+const mb = (b: number) => Math.round(b / 1024 / 1024)
+// only what a program saving an artifact needs (bench/ours.ts also bundles the service provider)
+const runtime = ManagedRuntime.make(NodeLocalProvider.layer({ root: dir }).pipe(Layer.provideMerge(NodeContext.layer)))
+
+const lookup = Namespace.withNamespace(Artifact.get(pathspec), null)
+await runtime.runPromise(lookup) // builds the layer, loads code
+const startMb = mb(process.memoryUsage.rss())
+
+let peak = process.memoryUsage.rss()
+const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 2)
+const t0 = performance.now()
+await runtime.runPromise(Effect.gen(function*() {
+  const fsys = yield* FileSystem.FileSystem
+  const artifact = yield* lookup
+  yield* Stream.run(Artifact.stream(artifact), fsys.sink(out))
+}))
+const ms = performance.now() - t0
+clearInterval(timer)
+const peakMb = mb(Math.max(peak, process.memoryUsage.rss()))
+
+const hash = createHash("sha1")
+await pipeline(fs.createReadStream(out), hash)
+const sha1 = hash.digest("hex")
+const bytes = fs.statSync(out).size
+fs.rmSync(out)
+console.log(JSON.stringify({
+  startMb,
+  peakMb,
+  ms: Math.round(ms),
+  bytes,
+  sha1,
+  sizeOk: bytes === Number(expectedBytes),
+  shaOk: sha1 === expectedSha
+}))
+await runtime.dispose()
