@@ -36,17 +36,20 @@ export const optional = <A>(
     Effect.catchAll((e) => isAbsent(e) ? Effect.succeedNone : Effect.fail(backendError(target, e)))
   )
 
-/** Validates an id that becomes one path segment below `root`. @internal */
-export const checkId = (root: string, id: string): Effect.Effect<string, Errors.PathOutsideRoot> =>
-  Pathspec.idProblem(id) === undefined ? Effect.succeed(id) : Effect.fail(new Errors.PathOutsideRoot({ root, path: id }))
-
 /** Validates ids and joins them below `root`. @internal */
 export const joinIds = (
   path: Path.Path,
   root: string,
   ids: ReadonlyArray<string>
-): Effect.Effect<string, Errors.PathOutsideRoot> =>
-  Effect.map(Effect.forEach(ids, (id) => checkId(root, id)), (parts) => path.join(root, ...parts))
+): Effect.Effect<string, Errors.PathOutsideRoot> => {
+  // a plain loop: this runs for every object read, and the ids are checked one path segment each
+  let joined = root
+  for (const id of ids) {
+    if (Pathspec.idProblem(id) !== undefined) return Effect.fail(new Errors.PathOutsideRoot({ root, path: id }))
+    joined += path.sep + id
+  }
+  return Effect.succeed(joined)
+}
 
 /** Whether `candidate` is `root` itself or below it (both absolute, normalised). @internal */
 export const isWithin = (path: Path.Path, root: string, candidate: string): boolean => {
