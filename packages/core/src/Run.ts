@@ -7,7 +7,6 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { ObjectNotFound } from "./Errors.js"
 import { MetadataProvider } from "./MetadataProvider.js"
 import * as Namespace from "./Namespace.js"
 import * as Pathspec from "./Pathspec.js"
@@ -107,19 +106,48 @@ export const graphEndpoints = Effect.fn("Run.graphEndpoints")(function*(run: Run
 })
 
 /**
+ * The newest task of a step of the run, by name, as Python's `run[name].task` (none when the step does
+ * not exist). The step is looked up first: its namespace check is Python's, and a missing step's task
+ * listing is a request the service was never recorded answering (Python asks for the step).
+ */
+const newestTaskOfStep = (run: Run, name: string) =>
+  Effect.gen(function*() {
+    const path = yield* Pathspec.parse("Step", `${run.pathspec}/${name}`)
+    const md = yield* MetadataProvider
+    const record = yield* md.getStep(path)
+    if (Option.isNone(record)) return Option.none<Task.Task>()
+    yield* ensureInNamespace(run.namespace, Pathspec.format(path), record.value)
+    return yield* Step.task(new StepObject({ path, record: record.value, namespace: run.namespace }))
+  })
+
+/**
+ * `f` of the newest task of the run's start or end step (see {@link graphEndpoints}). Those steps are
+ * nearly always named `start` and `end`, so the step named `which` is read, and `f` run on its task,
+ * while the `_parameters` metadata is read; only a run that names another step is read again. Same
+ * answers as reading the endpoints first, in about half the round trips.
+ */
+const atEndpoint = <A, E, R>(
+  run: Run,
+  which: "start" | "end",
+  f: (task: Option.Option<Task.Task>) => Effect.Effect<A, E, R>
+) =>
+  Effect.gen(function*() {
+    const [endpoints, guess] = yield* Effect.all(
+      [graphEndpoints(run), Effect.either(Effect.flatMap(newestTaskOfStep(run, which), f))],
+      { concurrency: 2 }
+    )
+    const name = endpoints[which]
+    return name === which ? yield* guess : yield* Effect.flatMap(newestTaskOfStep(run, name), f)
+  })
+
+/**
  * The end step's newest task, if the run got that far. Python: `run.end_task` (`None` → `Option.none`).
  *
  * @since 0.1.0
  * @category accessors
  */
 export const endTask = Effect.fn("Run.endTask")(function*(run: Run) {
-  const { end } = yield* graphEndpoints(run)
-  const endStep = yield* step(run, end).pipe(
-    Effect.map(Option.some),
-    Effect.catchIf((e): e is ObjectNotFound => e instanceof ObjectNotFound, () => Effect.succeed(Option.none()))
-  )
-  if (Option.isNone(endStep)) return Option.none<Task.Task>()
-  return yield* Step.task(endStep.value)
+  return yield* atEndpoint(run, "end", Effect.succeed)
 })
 
 /**
@@ -129,8 +157,7 @@ export const endTask = Effect.fn("Run.endTask")(function*(run: Run) {
  * @category status
  */
 export const successful = Effect.fn("Run.successful")(function*(run: Run) {
-  const end = yield* endTask(run)
-  return Option.isSome(end) ? yield* Task.successful(end.value) : false
+  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Task.successful(end.value) : Effect.succeed(false))
 })
 
 /**
@@ -140,8 +167,7 @@ export const successful = Effect.fn("Run.successful")(function*(run: Run) {
  * @category status
  */
 export const finished = Effect.fn("Run.finished")(function*(run: Run) {
-  const end = yield* endTask(run)
-  return Option.isSome(end) ? yield* Task.finished(end.value) : false
+  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Task.finished(end.value) : Effect.succeed(false))
 })
 
 /**
@@ -151,8 +177,7 @@ export const finished = Effect.fn("Run.finished")(function*(run: Run) {
  * @category status
  */
 export const finishedAt = Effect.fn("Run.finishedAt")(function*(run: Run) {
-  const end = yield* endTask(run)
-  return Option.isSome(end) ? yield* Task.finishedAt(end.value) : Option.none<Date>()
+  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Task.finishedAt(end.value) : Effect.succeed(Option.none<Date>()))
 })
 
 /**
@@ -162,8 +187,7 @@ export const finishedAt = Effect.fn("Run.finishedAt")(function*(run: Run) {
  * @category artifacts
  */
 export const data = Effect.fn("Run.data")(function*(run: Run) {
-  const end = yield* endTask(run)
-  return Option.isSome(end) ? Option.some(yield* Task.data(end.value)) : Option.none()
+  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Effect.map(Task.data(end.value), Option.some) : Effect.succeed(Option.none()))
 })
 
 /**
@@ -208,15 +232,10 @@ export const originPathspec = Effect.fn("Run.originPathspec")(function*(run: Run
  * @category accessors
  */
 export const trigger = Effect.fn("Run.trigger")(function*(run: Run) {
-  const { start } = yield* graphEndpoints(run)
-  const startStep = yield* step(run, start).pipe(
-    Effect.map(Option.some),
-    Effect.catchIf((e): e is ObjectNotFound => e instanceof ObjectNotFound, () => Effect.succeed(Option.none()))
-  )
-  if (Option.isNone(startStep)) return Option.none<unknown>()
-  const task = yield* Step.task(startStep.value)
-  if (Option.isNone(task)) return Option.none<unknown>()
-  const meta = (yield* Task.metadataValues(task.value, ["execution-triggers"]))["execution-triggers"]
+  const meta = yield* atEndpoint(run, "start", (task) =>
+    Option.isNone(task)
+      ? Effect.succeed(undefined)
+      : Effect.map(Task.metadataValues(task.value, ["execution-triggers"]), (d) => d["execution-triggers"]))
   if (typeof meta !== "string" || meta === "") return Option.none<unknown>()
   try {
     return Option.some<unknown>(JSON.parse(meta))

@@ -170,6 +170,21 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
     Api.listing(api, [...taskSeg(task), "attempt", String(attempt), "artifacts"], plain, Records.decodeArtifact)
 
   /**
+   * One artifact of a task, the request Python sends for `task[name]` (and `successful`, `finished`, ...):
+   * `.../artifacts/{name}` (the latest attempt that saved artifacts; `404` when that attempt lacks the
+   * name) or `.../artifacts/{name}/attempt/{n}`. One small record instead of the task's whole listing.
+   */
+  const namedArtifact = (task: Pathspec.TaskPath, name: string, attempt: number | undefined) =>
+    Effect.map(
+      Api.getObject(
+        api,
+        [...taskSeg(task), "artifacts", name, ...(attempt === undefined ? [] : ["attempt", String(attempt)])],
+        Records.decodeArtifact
+      ),
+      Option.match({ onNone: (): ReadonlyArray<Records.ArtifactRecord> => [], onSome: (r) => [r] })
+    )
+
+  /**
    * Exactly one attempt's records over a step or run: one scope listing, where a task whose latest
    * artifact-writing attempt is `attempt` already has exactly that attempt's rows; only tasks with a
    * later attempt need their own `/attempt/{n}/artifacts` request (bounded concurrency).
@@ -273,14 +288,16 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
       const rows = Api.listing(api, [...runSeg(scope), "metadata"], paged, Records.decodeMetadata)
       return "step" in scope ? Stream.filter(rows, (m) => m.stepName === scope.step) : rows
     },
-    listArtifacts: (scope, attempt) =>
-      collect(
-        attempt === undefined
-          ? latestAttemptOnly(artifactsOf(scope))
-          : isTask(scope)
-          ? attemptArtifacts(scope, attempt)
-          : scopeAttempt(scope, attempt)
-      ),
+    listArtifacts: (scope, attempt, name) =>
+      isTask(scope) && name !== undefined && name !== ""
+        ? namedArtifact(scope, name, attempt)
+        : collect(
+          attempt === undefined
+            ? latestAttemptOnly(artifactsOf(scope))
+            : isTask(scope)
+            ? attemptArtifacts(scope, attempt)
+            : scopeAttempt(scope, attempt)
+        ),
     mutateRunTags
   }
   return service

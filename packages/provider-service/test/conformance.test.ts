@@ -118,9 +118,9 @@ describe("conformance through the service (replayed snapshot)", () => {
         expect(now.found).toEqual(expected)
         expect(before.found).toEqual(expected)
         figures.push(`${c.pathspec} ${c.direction} (${expected.length}): ${now.requests} requests (one per task: ${before.requests}) ${JSON.stringify(now.routes)}`)
-        // the task's own metadata (its foreach path) and artifacts (`_graph_info`), then ...
+        // the task's own metadata (its foreach path) and its `_graph_info` artifact, then ...
         expect(now.routes["GET /flows/{flow}/runs/{run}/steps/{step}/tasks/{task}/metadata"]).toBe(1)
-        expect(now.routes["GET /flows/{flow}/runs/{run}/steps/{step}/tasks/{task}/artifacts"]).toBe(1)
+        expect(now.routes["GET /flows/{flow}/runs/{run}/steps/{step}/tasks/{task}/artifacts/{name}"]).toBe(1)
         if (c.runMetadataPages > 0) {
           // ... one listing of the run's metadata, no request per neighbouring task
           expect(now.requests).toBe(2 + c.runMetadataPages)
