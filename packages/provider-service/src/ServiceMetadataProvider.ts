@@ -10,7 +10,6 @@
  * @since 0.1.0
  */
 import * as HttpClient from "@effect/platform/HttpClient"
-import * as Chunk from "effect/Chunk"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as Data from "effect/Data"
@@ -106,25 +105,19 @@ const isTask = (s: MetadataProvider.ArtifactScope): s is Pathspec.TaskPath => "t
 const isStep = (s: MetadataProvider.ArtifactScope): s is Pathspec.StepPath => "step" in s
 
 /**
- * Keeps, per task, only the records of the highest attempt seen so far. Paged artifact listings return,
- * for every (task, name), the newest row — so names that only an older attempt wrote come back too.
- * Rows are ordered newest first, so the first row of a task carries its latest attempt and the older
- * rows are dropped as they stream by; should the order ever be violated, a newer attempt's rows still
- * pass (core keeps the highest `attemptId` per task). Plain listings already hold one attempt per task.
+ * Keeps, per task, only the records of its highest attempt. Paged artifact listings return, for every
+ * (task, name), the newest row — so names that only an older attempt wrote come back too. Plain
+ * listings already hold one attempt per task.
  */
-const latestAttemptOnly = <E>(records: Stream.Stream<Records.ArtifactRecord, E>): Stream.Stream<Records.ArtifactRecord, E> =>
-  Stream.suspend(() => {
-    const latest = new Map<string, number>()
-    return Stream.filter(records, (r) => {
-      const key = `${r.stepName}\u0000${r.taskId}`
-      const seen = latest.get(key)
-      if (seen === undefined || r.attemptId > seen) {
-        latest.set(key, r.attemptId)
-        return true
-      }
-      return r.attemptId === seen
-    })
-  })
+const latestAttemptOnly = (records: ReadonlyArray<Records.ArtifactRecord>): ReadonlyArray<Records.ArtifactRecord> => {
+  const latest = new Map<string, number>()
+  for (const r of records) {
+    const key = `${r.stepName}\u0000${r.taskId}`
+    const seen = latest.get(key)
+    if (seen === undefined || r.attemptId > seen) latest.set(key, r.attemptId)
+  }
+  return records.filter((r) => latest.get(`${r.stepName}\u0000${r.taskId}`) === r.attemptId)
+}
 
 /**
  * Builds the provider from options, using the `HttpClient` in context (its transport, keep-alive and
@@ -159,7 +152,7 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
   const plain = { paginated: false } as const
 
   const artifactsOf = (scope: MetadataProvider.ArtifactScope) =>
-    Api.listing(
+    Api.listAll(
       api,
       [...(isTask(scope) ? taskSeg(scope) : isStep(scope) ? stepSeg(scope) : runSeg(scope)), "artifacts"],
       paged,
@@ -167,7 +160,7 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
     )
 
   const attemptArtifacts = (task: Pathspec.TaskPath, attempt: number) =>
-    Api.listing(api, [...taskSeg(task), "attempt", String(attempt), "artifacts"], plain, Records.decodeArtifact)
+    Api.listAll(api, [...taskSeg(task), "attempt", String(attempt), "artifacts"], plain, Records.decodeArtifact)
 
   /**
    * One artifact of a task, the request Python sends for `task[name]` (and `successful`, `finished`, ...):
@@ -190,24 +183,22 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
    * later attempt need their own `/attempt/{n}/artifacts` request (bounded concurrency).
    */
   const scopeAttempt = (scope: Pathspec.StepPath | Pathspec.RunPath, attempt: number) =>
-    Stream.unwrap(
-      Effect.map(Stream.runCollect(artifactsOf(scope)), (rows) => {
-        const latest = new Map<string, { task: Pathspec.TaskPath; max: number }>()
-        for (const r of rows) {
-          const key = `${r.stepName}\u0000${r.taskId}`
-          const seen = latest.get(key)
-          if (seen === undefined || r.attemptId > seen.max) {
-            latest.set(key, { task: { flow: r.flowId, run: scope.run, step: r.stepName, task: r.taskId }, max: r.attemptId })
-          }
+    Effect.flatMap(artifactsOf(scope), (rows) => {
+      const latest = new Map<string, { task: Pathspec.TaskPath; max: number }>()
+      for (const r of rows) {
+        const key = `${r.stepName}\u0000${r.taskId}`
+        const seen = latest.get(key)
+        if (seen === undefined || r.attemptId > seen.max) {
+          latest.set(key, { task: { flow: r.flowId, run: scope.run, step: r.stepName, task: r.taskId }, max: r.attemptId })
         }
-        const here = Chunk.filter(rows, (r) => latest.get(`${r.stepName}\u0000${r.taskId}`)?.max === attempt && r.attemptId === attempt)
-        const older = [...latest.values()].filter((t) => t.max > attempt).map((t) => t.task)
-        return Stream.concat(
-          Stream.fromChunk(here),
-          Stream.flatMap(Stream.fromIterable(older), (task) => attemptArtifacts(task, attempt), { concurrency })
-        )
-      })
-    )
+      }
+      const here = rows.filter((r) => latest.get(`${r.stepName}\u0000${r.taskId}`)?.max === attempt && r.attemptId === attempt)
+      const older = [...latest.values()].filter((t) => t.max > attempt).map((t) => t.task)
+      return Effect.map(
+        Effect.forEach(older, (task) => attemptArtifacts(task, attempt), { concurrency }),
+        (more): ReadonlyArray<Records.ArtifactRecord> => [...here, ...more.flat()]
+      )
+    })
 
   const runFilters = (query: MetadataProvider.RunQuery | undefined): Api.Params | undefined => {
     if (query === undefined) return undefined
@@ -255,10 +246,6 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
     )
   })
 
-  /** A listing's pages gathered into the array the port returns for the children of one object. */
-  const collect = <A>(rows: Stream.Stream<A, Errors.StorageError>): Effect.Effect<ReadonlyArray<A>, Errors.StorageError> =>
-    Effect.map(Stream.runCollect(rows), Chunk.toReadonlyArray)
-
   const service: MetadataProvider.Service = {
     describe: `service@${baseUrl}`,
     listFlows: Api.listing(api, ["flows"], paged, Records.decodeFlow),
@@ -272,18 +259,15 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
     getRun: Effect.fn("ServiceMetadataProvider.getRun")(function*(path: Pathspec.RunPath) {
       return yield* Api.getObject(api, runSeg(path), Records.decodeRun)
     }),
-    listSteps: (path) => collect(Api.listing(api, [...runSeg(path), "steps"], plain, Records.decodeStep)),
+    listSteps: (path) => Api.listAll(api, [...runSeg(path), "steps"], plain, Records.decodeStep),
     getStep: Effect.fn("ServiceMetadataProvider.getStep")(function*(path: Pathspec.StepPath) {
       return yield* Api.getObject(api, stepSeg(path), Records.decodeStep)
     }),
-    listTasks: (path) => collect(Api.listing(api, [...stepSeg(path), "tasks"], paged, Records.decodeTask)),
+    listTasks: (path) => Api.listAll(api, [...stepSeg(path), "tasks"], paged, Records.decodeTask),
     getTask: Effect.fn("ServiceMetadataProvider.getTask")(function*(path: Pathspec.TaskPath) {
       return yield* Api.getObject(api, taskSeg(path), Records.decodeTask)
     }),
-    listMetadata: Effect.fn("ServiceMetadataProvider.listMetadata")(function*(path: Pathspec.TaskPath) {
-      const rows = yield* Stream.runCollect(Api.listing(api, [...taskSeg(path), "metadata"], paged, Records.decodeMetadata))
-      return Chunk.toReadonlyArray(rows)
-    }),
+    listMetadata: (path) => Api.listAll(api, [...taskSeg(path), "metadata"], paged, Records.decodeMetadata),
     listMetadataInScope: (scope) => {
       const rows = Api.listing(api, [...runSeg(scope), "metadata"], paged, Records.decodeMetadata)
       return "step" in scope ? Stream.filter(rows, (m) => m.stepName === scope.step) : rows
@@ -291,13 +275,11 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
     listArtifacts: (scope, attempt, name) =>
       isTask(scope) && name !== undefined && name !== ""
         ? namedArtifact(scope, name, attempt)
-        : collect(
-          attempt === undefined
-            ? latestAttemptOnly(artifactsOf(scope))
-            : isTask(scope)
-            ? attemptArtifacts(scope, attempt)
-            : scopeAttempt(scope, attempt)
-        ),
+        : attempt === undefined
+        ? Effect.map(artifactsOf(scope), latestAttemptOnly)
+        : isTask(scope)
+        ? attemptArtifacts(scope, attempt)
+        : scopeAttempt(scope, attempt),
     mutateRunTags
   }
   return service

@@ -260,7 +260,7 @@ export const getObject = <A>(
       onSome: ({ json, reply }) => Effect.map(decode(json, reply.url), Option.some)
     }))
 
-const decodeRows = <A>(json: unknown, url: string, decode: Decoder<A>): Either.Either<Chunk.Chunk<A>, Errors.CorruptRecord> => {
+const decodeRows = <A>(json: unknown, url: string, decode: Decoder<A>): Either.Either<ReadonlyArray<A>, Errors.CorruptRecord> => {
   if (!Array.isArray(json)) return Either.left(new Errors.CorruptRecord({ path: url, reason: "expected a JSON array" }))
   const out: Array<A> = []
   for (const row of json) {
@@ -268,7 +268,7 @@ const decodeRows = <A>(json: unknown, url: string, decode: Decoder<A>): Either.E
     if (Either.isLeft(r)) return Either.left(r.left)
     out.push(r.right)
   }
-  return Either.right(Chunk.unsafeFromArray(out))
+  return Either.right(out)
 }
 
 /** How one listing endpoint is asked. */
@@ -279,8 +279,46 @@ export interface ListingOptions {
   readonly filters?: Params
 }
 
+/** One page of a listing: its rows and the cursor of the next page, if any. */
+const page = <A>(
+  api: Api,
+  segments: ReadonlyArray<string>,
+  options: ListingOptions,
+  decode: Decoder<A>,
+  cursor: string | undefined
+): Effect.Effect<readonly [ReadonlyArray<A>, string | undefined], Errors.BackendError | Errors.CorruptRecord> =>
+  Effect.suspend(() => {
+    const paged = options.paginated && api.mode.current !== "plain"
+    const filters = options.filters !== undefined && Object.keys(options.filters).length > 0 ? options.filters : undefined
+    const params: Record<string, string> = {}
+    if (paged) {
+      if (filters !== undefined) Object.assign(params, filters)
+      else params["_limit"] = String(api.pageSize)
+      if (cursor !== undefined) params["_cursor"] = cursor
+    }
+    return Effect.flatMap(getJson(api, segments, params), (found): Effect.Effect<
+      readonly [ReadonlyArray<A>, string | undefined],
+      Errors.BackendError | Errors.CorruptRecord
+    > => {
+      if (Option.isNone(found)) return Effect.succeed([[], undefined] as const)
+      const { json, reply } = found.value
+      const rows = decodeRows(json, reply.url, decode)
+      if (Either.isLeft(rows)) return Effect.fail(rows.left)
+      const xLimit = reply.headers["x-limit"]
+      if (paged && api.pagination === "auto") api.mode.current = xLimit === undefined ? "plain" : "paged"
+      const next = paged && xLimit !== undefined ? reply.headers["x-next-cursor"] : undefined
+      if (next !== undefined && next === cursor) {
+        return Effect.fail(
+          new Errors.BackendError({ target: reply.url, status: reply.status, reason: "pagination did not advance (same X-Next-Cursor)" })
+        )
+      }
+      return Effect.succeed([rows.right, next === undefined || next === "" ? undefined : next] as const)
+    })
+  })
+
 /**
- * A listing as a stream of decoded records, one HTTP request per page.
+ * A listing as a stream of decoded records, one HTTP request per page, read as it is consumed (for
+ * listings that may be long: flows, runs, a run's metadata).
  *
  * Paginated endpoints are asked with `_limit=<pageSize>` (and `filters`, without `_limit`: the service's
  * default page of 50 applies, which is how the snapshot crawled them). An answer with `X-Limit` proves
@@ -295,24 +333,26 @@ export const listing = <A>(
   decode: Decoder<A>
 ): Stream.Stream<A, Errors.BackendError | Errors.CorruptRecord> =>
   Stream.paginateChunkEffect(undefined as string | undefined, (cursor) =>
-    Effect.gen(function*() {
-      const paged = options.paginated && api.mode.current !== "plain"
-      const filters = options.filters !== undefined && Object.keys(options.filters).length > 0 ? options.filters : undefined
-      const params: Record<string, string> = {}
-      if (paged) {
-        if (filters !== undefined) Object.assign(params, filters)
-        else params["_limit"] = String(api.pageSize)
-        if (cursor !== undefined) params["_cursor"] = cursor
-      }
-      const found = yield* getJson(api, segments, params)
-      if (Option.isNone(found)) return [Chunk.empty<A>(), Option.none<string>()] as const
-      const { json, reply } = found.value
-      const rows = yield* decodeRows(json, reply.url, decode)
-      const xLimit = reply.headers["x-limit"]
-      if (paged && api.pagination === "auto") api.mode.current = xLimit === undefined ? "plain" : "paged"
-      const next = paged && xLimit !== undefined ? reply.headers["x-next-cursor"] : undefined
-      if (next !== undefined && next === cursor) {
-        return yield* new Errors.BackendError({ target: reply.url, status: reply.status, reason: "pagination did not advance (same X-Next-Cursor)" })
-      }
-      return [rows, next === undefined || next === "" ? Option.none<string>() : Option.some(next)] as const
-    }))
+    Effect.map(page(api, segments, options, decode, cursor), ([rows, next]) =>
+      [Chunk.unsafeFromArray(rows as Array<A>), Option.fromNullable(next)] as const))
+
+/**
+ * A whole listing (every page, as {@link listing} asks for them) as one array: the children of one
+ * object, which core needs all at once. No Stream: consuming one costs more than the request itself.
+ */
+export const listAll = <A>(
+  api: Api,
+  segments: ReadonlyArray<string>,
+  options: ListingOptions,
+  decode: Decoder<A>
+): Effect.Effect<ReadonlyArray<A>, Errors.BackendError | Errors.CorruptRecord> =>
+  Effect.flatMap(page(api, segments, options, decode, undefined), ([first, next]) => {
+    if (next === undefined) return Effect.succeed(first)
+    const out: Array<A> = [...first]
+    const more = (cursor: string): Effect.Effect<ReadonlyArray<A>, Errors.BackendError | Errors.CorruptRecord> =>
+      Effect.flatMap(page(api, segments, options, decode, cursor), ([rows, after]) => {
+        for (const r of rows) out.push(r)
+        return after === undefined ? Effect.succeed(out) : more(after)
+      })
+    return more(next)
+  })
