@@ -14,8 +14,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
+import * as Random from "effect/Random"
 import * as Stream from "effect/Stream"
 import { Errors } from "@metaflow-client/core"
 import * as Auth from "../Auth.js"
@@ -90,6 +91,37 @@ const causeText = (u: unknown): string => {
 }
 
 /**
+ * `self`, or `onTimeout()` once `millis` have passed, `self` being interrupted (and awaited) then.
+ * Cheaper than `Effect.timeoutFail` (one fiber and a timer instead of a race of two fibers), which counts
+ * on the request path: the timer is a wall-clock `setTimeout`, not Effect's `Clock`.
+ */
+export const within = <A, E, E2, R>(
+  self: Effect.Effect<A, E, R>,
+  millis: number,
+  onTimeout: () => E2
+): Effect.Effect<A, E | E2, R> =>
+  Effect.flatMap(Effect.forkDaemon(self), (fiber) =>
+    Effect.async<A, E | E2>((resume) => {
+      let done = false
+      const timer = setTimeout(() => {
+        if (done) return
+        done = true
+        resume(Effect.zipRight(Fiber.interrupt(fiber), Effect.fail(onTimeout())))
+      }, millis)
+      fiber.addObserver((exit) => {
+        clearTimeout(timer)
+        if (done) return
+        done = true
+        resume(exit)
+      })
+      return Effect.suspend(() => {
+        done = true
+        clearTimeout(timer)
+        return Fiber.interrupt(fiber)
+      })
+    }))
+
+/**
  * One HTTP attempt: headers from the auth step, the request, the whole body, all within the timeout.
  * Transport errors, timeouts and body errors fail with `Retryable`; any status is returned as a reply.
  */
@@ -125,18 +157,15 @@ const attemptOnce = (
     )
     return { url, status: response.status, headers: response.headers, text } satisfies Reply
   })
-  return run.pipe(
-    Effect.timeoutFail({
-      duration: api.timeout,
-      onTimeout: () =>
-        new Retryable({
-          error: new Errors.BackendError({
-            target: url,
-            reason: `no complete answer within ${Duration.format(api.timeout)}`,
-            ...(status === undefined ? {} : { status })
-          })
-        })
-    }),
+  const timedOut = () =>
+    new Retryable({
+      error: new Errors.BackendError({
+        target: url,
+        reason: `no complete answer within ${Duration.format(api.timeout)}`,
+        ...(status === undefined ? {} : { status })
+      })
+    })
+  return within(run, Duration.toMillis(api.timeout), timedOut).pipe(
     Effect.onExit((exit) =>
       Effect.sync(() => {
         if (api.onRequest === undefined) return
@@ -158,48 +187,51 @@ const attemptOnce = (
   )
 }
 
-/** The retry schedule of transient failures: bounded, exponential, jittered, capped. */
-export const retrySchedule = (api: Api) =>
-  Schedule.exponential(api.retryDelay, 2).pipe(
-    Schedule.modifyDelay((d) => Duration.min(d, api.retryMaxDelay)),
-    Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(api.retries))
-  )
+/**
+ * The delay before retry number `retry` (1, 2, ...): `retryDelay` doubled each time, capped by
+ * `retryMaxDelay`, times a random factor in [0.8, 1.2) (Effect's `Random`).
+ */
+export const retryDelay = (api: Api, retry: number): Effect.Effect<Duration.Duration> =>
+  Effect.map(Random.nextRange(0.8, 1.2), (jitter) =>
+    Duration.millis(Math.min(Duration.toMillis(api.retryDelay) * 2 ** (retry - 1), Duration.toMillis(api.retryMaxDelay)) * jitter))
 
 /**
- * A request with retries: transient failures and `5xx`/`429` answers are retried on the schedule, a
- * `401` too when the auth step can refresh, and a 2xx body that is not JSON (a truncated answer) when
- * `json` is set. Other answers are returned for the caller to interpret.
+ * A request with retries: transient failures and `5xx`/`429` answers are retried (at most `retries`
+ * times, see {@link retryDelay}), a `401` too when the auth step can refresh, and a 2xx body that is not
+ * JSON (a truncated answer) when `json` is set. Other answers are returned for the caller to interpret.
  */
 export const send = (
   api: Api,
   method: "GET" | "PATCH",
   segments: ReadonlyArray<string>,
   options: { readonly params?: Params; readonly body?: unknown; readonly json: boolean; readonly retry?: boolean }
-): Effect.Effect<JsonReply, Errors.BackendError> =>
-  Effect.suspend(() => {
-    const retry = options.retry !== false
-    let attempt = 0
-    return Effect.suspend(() => attemptOnce(api, method, segments, options.params, options.body, ++attempt)).pipe(
-      Effect.flatMap((reply): Effect.Effect<JsonReply, Retryable> => {
-        if (retry && (reply.status >= 500 || reply.status === 429)) {
-          return Effect.fail(new Retryable({ error: statusError(reply) }))
-        }
-        if (retry && reply.status === 401 && api.auth.invalidate !== undefined) {
-          return Effect.zipRight(api.auth.invalidate, Effect.fail(new Retryable({ error: statusError(reply) })))
-        }
-        if (options.json && reply.status >= 200 && reply.status < 300) {
-          return Either.match(parseJson(reply), {
-            onLeft: (error) => Effect.fail(new Retryable({ error })),
-            onRight: (json) => Effect.succeed({ ...reply, json })
-          })
-        }
-        return Effect.succeed(reply)
-      }),
-      Effect.retry({ schedule: retry ? retrySchedule(api) : Schedule.stop, while: (e) => e._tag === "Retryable" }),
-      Effect.catchTag("Retryable", (e) => Effect.fail(e.error))
+): Effect.Effect<JsonReply, Errors.BackendError> => {
+  const retry = options.retry !== false
+  const judge = (reply: Reply): Effect.Effect<JsonReply, Retryable> => {
+    if (retry && (reply.status >= 500 || reply.status === 429)) {
+      return Effect.fail(new Retryable({ error: statusError(reply) }))
+    }
+    if (retry && reply.status === 401 && api.auth.invalidate !== undefined) {
+      return Effect.zipRight(api.auth.invalidate, Effect.fail(new Retryable({ error: statusError(reply) })))
+    }
+    if (options.json && reply.status >= 200 && reply.status < 300) {
+      return Either.match(parseJson(reply), {
+        onLeft: (error) => Effect.fail(new Retryable({ error })),
+        onRight: (json) => Effect.succeed({ ...reply, json })
+      })
+    }
+    return Effect.succeed(reply)
+  }
+  const attempt = (n: number): Effect.Effect<JsonReply, Errors.BackendError> =>
+    attemptOnce(api, method, segments, options.params, options.body, n).pipe(
+      Effect.flatMap(judge),
+      Effect.catchIf(
+        (e): e is Retryable => e._tag === "Retryable",
+        (e) => retry && n <= api.retries ? Effect.zipRight(Effect.flatMap(retryDelay(api, n), Effect.sleep), attempt(n + 1)) : Effect.fail(e.error)
+      )
     )
-  })
+  return Effect.suspend(() => attempt(1))
+}
 
 /** A reply whose 2xx body was parsed as JSON (when asked for). */
 export interface JsonReply extends Reply {
