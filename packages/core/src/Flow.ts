@@ -144,7 +144,7 @@ export const latestRun = (flow: Flow) => Stream.runHead(runs(flow))
  * @category accessors
  */
 export const latestSuccessfulRun = (flow: Flow) =>
-  runs(flow).pipe(Stream.filterEffect((r) => Run.successful(r)), Stream.runHead)
+  runs(flow).pipe(Stream.filterEffect((r) => Run.successfulUntraced(r)), Stream.runHead)
 
 /**
  * When the flow was first run. Flows carry no tags in Metaflow's metadata.

@@ -94,16 +94,20 @@ export const hasStep = Effect.fn("Run.hasStep")(function*(run: Run, name: string
  * @since 0.1.0
  * @category accessors
  */
-export const graphEndpoints = Effect.fn("Run.graphEndpoints")(function*(run: Run) {
-  const defaults = { start: "start", end: "end" }
-  // listed directly: a run without `_parameters` simply has no such task
-  const task = yield* Step.newestTaskAt({ ...run.path, step: "_parameters" }, run.namespace)
-  if (Option.isNone(task)) return defaults
-  const dict = yield* Task.metadataValues(task.value, ["start_step", "end_step"])
-  const start = dict["start_step"]
-  const end = dict["end_step"]
-  return { start: typeof start === "string" ? start : "start", end: typeof end === "string" ? end : "end" }
-})
+export const graphEndpoints = Effect.fn("Run.graphEndpoints")((run: Run) => graphEndpointsOf(run))
+
+/** {@link graphEndpoints} without its span: status accessors call it once per run, in loops. */
+const graphEndpointsOf = (run: Run) =>
+  Effect.gen(function*() {
+    const defaults = { start: "start", end: "end" }
+    // listed directly: a run without `_parameters` simply has no such task
+    const task = yield* Step.newestTaskAt({ ...run.path, step: "_parameters" }, run.namespace)
+    if (Option.isNone(task)) return defaults
+    const dict = yield* Task.metadataValuesUntraced(task.value, ["start_step", "end_step"])
+    const start = dict["start_step"]
+    const end = dict["end_step"]
+    return { start: typeof start === "string" ? start : "start", end: typeof end === "string" ? end : "end" }
+  })
 
 /**
  * The newest task of a step of the run, by name, as Python's `run[name].task` (none when the step does
@@ -117,7 +121,7 @@ const newestTaskOfStep = (run: Run, name: string) =>
     const record = yield* md.getStep(path)
     if (Option.isNone(record)) return Option.none<Task.Task>()
     yield* ensureInNamespace(run.namespace, Pathspec.format(path), record.value)
-    return yield* Step.task(new StepObject({ path, record: record.value, namespace: run.namespace }))
+    return yield* Step.newestTaskAt(path, run.namespace)
   })
 
 /**
@@ -133,7 +137,7 @@ const atEndpoint = <A, E, R>(
 ) =>
   Effect.gen(function*() {
     const [endpoints, guess] = yield* Effect.all(
-      [graphEndpoints(run), Effect.either(Effect.flatMap(newestTaskOfStep(run, which), f))],
+      [graphEndpointsOf(run), Effect.either(Effect.flatMap(newestTaskOfStep(run, which), f))],
       { concurrency: 2 }
     )
     const name = endpoints[which]
@@ -156,9 +160,11 @@ export const endTask = Effect.fn("Run.endTask")(function*(run: Run) {
  * @since 0.1.0
  * @category status
  */
-export const successful = Effect.fn("Run.successful")(function*(run: Run) {
-  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Task.successful(end.value) : Effect.succeed(false))
-})
+export const successful = Effect.fn("Run.successful")((run: Run) => successfulUntraced(run))
+
+/** {@link successful} without its span, for core's loops over runs (`Flow.latestSuccessfulRun`). @internal */
+export const successfulUntraced = (run: Run) =>
+  atEndpoint(run, "end", (end) => Option.isSome(end) ? Task.successfulUntraced(end.value) : Effect.succeed(false))
 
 /**
  * Whether the end task finished. Python: `run.finished`.
@@ -167,7 +173,7 @@ export const successful = Effect.fn("Run.successful")(function*(run: Run) {
  * @category status
  */
 export const finished = Effect.fn("Run.finished")(function*(run: Run) {
-  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Task.finished(end.value) : Effect.succeed(false))
+  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Task.finishedUntraced(end.value) : Effect.succeed(false))
 })
 
 /**
@@ -177,7 +183,7 @@ export const finished = Effect.fn("Run.finished")(function*(run: Run) {
  * @category status
  */
 export const finishedAt = Effect.fn("Run.finishedAt")(function*(run: Run) {
-  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Task.finishedAt(end.value) : Effect.succeed(Option.none<Date>()))
+  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Task.finishedAtUntraced(end.value) : Effect.succeed(Option.none<Date>()))
 })
 
 /**
@@ -187,7 +193,7 @@ export const finishedAt = Effect.fn("Run.finishedAt")(function*(run: Run) {
  * @category artifacts
  */
 export const data = Effect.fn("Run.data")(function*(run: Run) {
-  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Effect.map(Task.data(end.value), Option.some) : Effect.succeed(Option.none()))
+  return yield* atEndpoint(run, "end", (end) => Option.isSome(end) ? Effect.map(Task.dataUntraced(end.value), Option.some) : Effect.succeed(Option.none()))
 })
 
 /**
@@ -235,7 +241,7 @@ export const trigger = Effect.fn("Run.trigger")(function*(run: Run) {
   const meta = yield* atEndpoint(run, "start", (task) =>
     Option.isNone(task)
       ? Effect.succeed(undefined)
-      : Effect.map(Task.metadataValues(task.value, ["execution-triggers"]), (d) => d["execution-triggers"]))
+      : Effect.map(Task.metadataValuesUntraced(task.value, ["execution-triggers"]), (d) => d["execution-triggers"]))
   if (typeof meta !== "string" || meta === "") return Option.none<unknown>()
   try {
     return Option.some<unknown>(JSON.parse(meta))

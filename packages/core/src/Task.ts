@@ -157,9 +157,13 @@ export const metadataDict = Effect.fn("Task.metadataDict")(function*(task: Task)
  * @since 0.1.0
  * @category metadata
  */
-export const metadataValues = Effect.fn("Task.metadataValues")(function*(task: Task, fields: ReadonlyArray<string>) {
-  return dictOf(yield* metadataWith(task, fields))
-})
+export const metadataValues = Effect.fn("Task.metadataValues")((task: Task, fields: ReadonlyArray<string>) =>
+  metadataValuesUntraced(task, fields)
+)
+
+/** {@link metadataValues} without its span, for core's accessors built on it. @internal */
+export const metadataValuesUntraced = (task: Task, fields: ReadonlyArray<string>) =>
+  Effect.map(metadataWith(task, fields), dictOf)
 
 /**
  * The explicit attempt, else the latest started one (`attempt` metadata; 0 without it). Python:
@@ -282,9 +286,11 @@ const systemValue = (task: Task, name: string) =>
  * @since 0.1.0
  * @category status
  */
-export const successful = Effect.fn("Task.successful")(function*(task: Task) {
-  return Option.match(yield* systemValue(task, "_success"), { onNone: () => false, onSome: truthy })
-})
+export const successful = Effect.fn("Task.successful")((task: Task) => successfulUntraced(task))
+
+/** {@link successful} without its span, for core's accessors built on it (`Run.successful`). @internal */
+export const successfulUntraced = (task: Task) =>
+  Effect.map(systemValue(task, "_success"), Option.match({ onNone: () => false, onSome: truthy }))
 
 /**
  * Whether the selected attempt finished (`_task_ok`): true for success and for `@catch`-handled
@@ -293,9 +299,11 @@ export const successful = Effect.fn("Task.successful")(function*(task: Task) {
  * @since 0.1.0
  * @category status
  */
-export const finished = Effect.fn("Task.finished")(function*(task: Task) {
-  return Option.match(yield* systemValue(task, "_task_ok"), { onNone: () => false, onSome: truthy })
-})
+export const finished = Effect.fn("Task.finished")((task: Task) => finishedUntraced(task))
+
+/** {@link finished} without its span, for core's accessors built on it (`Run.finished`). @internal */
+export const finishedUntraced = (task: Task) =>
+  Effect.map(systemValue(task, "_task_ok"), Option.match({ onNone: () => false, onSome: truthy }))
 
 /**
  * When the selected attempt was marked done (set for failed attempts too). Python: `task.finished_at`.
@@ -303,10 +311,11 @@ export const finished = Effect.fn("Task.finished")(function*(task: Task) {
  * @since 0.1.0
  * @category status
  */
-export const finishedAt = Effect.fn("Task.finishedAt")(function*(task: Task) {
-  const ok = yield* artifactRecord(task, "_task_ok")
-  return Option.map(ok, (r) => new Date(r.tsEpoch))
-})
+export const finishedAt = Effect.fn("Task.finishedAt")((task: Task) => finishedAtUntraced(task))
+
+/** {@link finishedAt} without its span, for core's accessors built on it (`Run.finishedAt`). @internal */
+export const finishedAtUntraced = (task: Task) =>
+  Effect.map(artifactRecord(task, "_task_ok"), Option.map((r) => new Date(r.tsEpoch)))
 
 /**
  * The exception of a failed attempt (`_exception`: a `MetaflowExceptionWrapper` object), none on success
@@ -347,13 +356,17 @@ export const runtimeName = (task: Task): Option.Option<string> => {
  * @since 0.1.0
  * @category artifacts
  */
-export const data = Effect.fn("Task.data")(function*(task: Task) {
-  const all = yield* artifacts(task).pipe(Stream.runCollect)
-  const values = yield* Effect.forEach(all, (a) => Effect.map(Artifact.valueUntraced(a), (v) => [a.path.artifact, v] as const), {
-    concurrency: 8
+export const data = Effect.fn("Task.data")((task: Task) => dataUntraced(task))
+
+/** {@link data} without its span, for core's accessors built on it (`Run.data`). @internal */
+export const dataUntraced = (task: Task) =>
+  Effect.gen(function*() {
+    const all = yield* artifacts(task).pipe(Stream.runCollect)
+    const values = yield* Effect.forEach(all, (a) => Effect.map(Artifact.valueUntraced(a), (v) => [a.path.artifact, v] as const), {
+      concurrency: 8
+    })
+    return new Map(values)
   })
-  return new Map(values)
-})
 
 /**
  * The task's code package, when its metadata names one. Python: `task.code`.
