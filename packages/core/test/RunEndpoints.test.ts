@@ -123,8 +123,11 @@ describe("Run endpoints (start_step / end_step)", () => {
         assert.strictEqual(Option.getOrThrow(end).pathspec.split("/").slice(2, 3)[0], "finish")
         for (const k of Object.keys(calls.count)) delete calls.count[k]
         assert.isTrue(yield* Run.successful(run))
-        // the guess (`end`: step, tasks, `_success`), the endpoints, then the named step the same way
-        assert.deepStrictEqual(calls.count, { getStep: 2, listTasks: 3, listMetadata: 1, listArtifacts: 2 })
+        // the guess (`end`: step, tasks, perhaps `_success` before it is interrupted), the endpoints, then
+        // the named step the same way
+        const { listArtifacts, ...rest } = calls.count
+        assert.deepStrictEqual(rest, { getStep: 2, listTasks: 3, listMetadata: 1 })
+        assert.include([1, 2], listArtifacts)
       })))
 
   it.live("a run naming another start step: the trigger of that step's task", () =>
