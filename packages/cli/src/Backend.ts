@@ -16,7 +16,7 @@ import type * as FileSystem from "@effect/platform/FileSystem"
 import * as Path from "@effect/platform/Path"
 import type { Datastore, MetadataProvider } from "@metaflow-client/core"
 import { Root } from "@metaflow-client/provider-local"
-import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
+import { NodeGunzip, NodeLocalProvider } from "@metaflow-client/provider-local/node"
 import { Credentials, S3Datastore } from "@metaflow-client/datastore-s3"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -156,7 +156,7 @@ const s3Layer: Layer.Layer<Datastore.S3Storage, Failure> = S3Datastore.layerConf
 ) as Layer.Layer<Datastore.S3Storage, Failure>
 
 /**
- * Builds the backend of a selection.
+ * Builds the backend of a selection; every backend gunzips blobs with `node:zlib` (`NodeGunzip`).
  *
  * @since 0.1.0
  * @category constructors
@@ -169,7 +169,7 @@ export const resolve = (selection: Selection): Effect.Effect<Resolved, Failure |
       const { example, root } = yield* localRoot(selection.metadata.root, true)
       const local = NodeLocalProvider.layer({ root: root.metaflowDir }).pipe(Layer.mapError(rootFailure))
       return {
-        layer: Layer.merge(local, extra) as Resolved["layer"],
+        layer: Layer.mergeAll(local, extra, NodeGunzip.layer) as Resolved["layer"],
         description: `${Root.describe(root)}${suffix}`,
         example
       }
@@ -182,7 +182,7 @@ export const resolve = (selection: Selection): Effect.Effect<Resolved, Failure |
       ? NodeLocalProvider.storageLayer(localStorage.right.root.metaflowDir).pipe(Layer.mapError(rootFailure))
       : Layer.empty
     return {
-      layer: Layer.mergeAll(service, storage, extra) as Resolved["layer"],
+      layer: Layer.mergeAll(service, storage, extra, NodeGunzip.layer) as Resolved["layer"],
       description: `service@${url}${suffix}`,
       example: false
     }

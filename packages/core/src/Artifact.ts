@@ -9,6 +9,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Cas from "./Cas.js"
 import * as Datastore from "./Datastore.js"
+import * as Gunzip from "./Gunzip.js"
 import { CorruptBlob, CorruptRecord, UnsupportedEncoding, type DatastoreNotProvided, type StorageError } from "./Errors.js"
 import { MetadataProvider } from "./MetadataProvider.js"
 import * as Namespace from "./Namespace.js"
@@ -121,7 +122,7 @@ export const stream = (
       Stream.mapError((e): StorageError =>
         e._tag === "BackendError" && e.status === 404 ? new CorruptBlob({ path, reason: "blob is missing" }) : e)
     )
-    return Cas.unpackStream(stored, sidecar, path)
+    return Cas.unpackStream(stored, sidecar, path, { gunzip: yield* Gunzip.Gunzip })
   })).pipe(Stream.withSpan("Artifact.stream", { attributes: { pathspec: artifact.pathspec } }))
 
 /** The unpacked blob, possibly shared with other callers through the cache: read-only. */
@@ -135,7 +136,7 @@ const sharedBytes = (artifact: DataArtifact) => Effect.gen(function*() {
   if (hit !== undefined) return hit
   const stored = yield* storage.readWithSidecar(root, key)
   if (Option.isNone(stored)) return yield* new CorruptBlob({ path: `${root}/${key}`, reason: "blob is missing" })
-  const unpacked = yield* Cas.unpack(stored.value, `${root}/${key}`)
+  const unpacked = yield* Cas.unpack(stored.value, `${root}/${key}`, { gunzip: yield* Gunzip.Gunzip })
   cache.set(cacheKey, unpacked)
   return unpacked
 })
@@ -215,7 +216,7 @@ const includedContent = (artifact: DataArtifact, d: NonNullable<ReturnType<typeo
     const raw = yield* storage.readUrl(d.url, root)
     if (Option.isNone(raw)) return yield* new CorruptBlob({ path: d.url, reason: "included file is missing" })
     const packed = d.subType === "uploaded" || d.type === "uploader-v1"
-    const content = packed ? yield* Cas.gunzip(raw.value, d.url) : raw.value
+    const content = packed ? yield* (yield* Gunzip.Gunzip).gunzip(raw.value, d.url, Cas.defaultMaxBlobBytes) : raw.value
     if (!d.isText) return content as PyValue
     return new TextDecoder(d.encoding === "utf-8" || d.encoding === "utf8" ? "utf-8" : d.encoding).decode(content) as PyValue
   })

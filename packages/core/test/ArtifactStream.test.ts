@@ -1,8 +1,9 @@
 /**
- * `Artifact.stream` and `Cas.unpackStream`/`Cas.gunzipStream`: the streamed bytes are `Artifact.bytes`
- * for every artifact of real runs; truncation, garbage and a bad trailer fail with `CorruptBlob` (never a
- * crash or a silently short output); raw blobs pass through; and any chunking of the input gives what
- * the one-shot `Cas.gunzip` gives.
+ * `Artifact.stream` and `Cas.unpackStream`/`Gunzip`'s streaming form: the streamed bytes are
+ * `Artifact.bytes` for every artifact of real runs; truncation, garbage and a bad trailer fail with
+ * `CorruptBlob` (never a crash or a silently short output); raw blobs pass through; and any chunking of the
+ * input gives what the one-shot gunzip gives. Every case runs against each gunzip implementation: the
+ * portable one (fflate, core's default) and `node:zlib` (`NodeGunzip`, provided by `NodeLocalProvider`).
  */
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
@@ -11,13 +12,23 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { Artifact, Cas, Errors, Flow, Namespace, Run, Step, Task } from "@metaflow-client/core"
+import { Artifact, Cas, Errors, Flow, Gunzip, Namespace, Run, Step, Task } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
+import { NodeGunzip } from "@metaflow-client/provider-local/node"
 import { createHash } from "node:crypto"
 import { buildHugeArtifact } from "../../../bench/huge_artifact.js"
 
 const fixtures = path.resolve(__dirname, "../../../testdata/fixtures/local")
-const layerAt = (root: string) => LocalProvider.layer({ root }).pipe(Layer.provideMerge(NodeContext.layer))
+
+/** The gunzip implementations, each run through every case below. */
+const implementations: ReadonlyArray<readonly [string, Gunzip.Service]> = [
+  ["portable", Gunzip.portable],
+  ["node:zlib", NodeGunzip.service]
+]
+
+/** The portable local provider (its FileSystem reads), with the given gunzip in context. */
+const layerAt = (root: string, gunzip: Gunzip.Service) =>
+  LocalProvider.layer({ root }).pipe(Layer.provideMerge(NodeContext.layer), Layer.merge(Gunzip.layer(gunzip)))
 
 const concat = (chunks: Iterable<Uint8Array>): Uint8Array => {
   const all = [...chunks]
@@ -81,10 +92,10 @@ const dataArb = FastCheck.record({
 })
 const cutsArb = FastCheck.array(FastCheck.nat(), { maxLength: 40 })
 
-const sameAsGunzip = (input: Uint8Array, cuts: ReadonlyArray<number>) =>
+const sameAsGunzip = (impl: Gunzip.Service, input: Uint8Array, cuts: ReadonlyArray<number>) =>
   Effect.gen(function*() {
-    const whole = Cas.gunzip(input, "blob")
-    const streamed = yield* Effect.either(collect(Cas.gunzipStream(chunked(input, cuts), "blob")))
+    const whole = impl.gunzip(input, "blob", Cas.defaultMaxBlobBytes)
+    const streamed = yield* Effect.either(collect(impl.gunzipStream(chunked(input, cuts), "blob", Infinity)))
     if (Either.isRight(whole)) {
       if (Either.isLeft(streamed)) assert.fail(`streaming failed where gunzip did not: ${streamed.left.reason}`)
       assertSameBytes(streamed.right, whole.right, "streamed vs gunzip")
@@ -95,17 +106,32 @@ const sameAsGunzip = (input: Uint8Array, cuts: ReadonlyArray<number>) =>
     }
   })
 
-describe("Cas.gunzipStream", () => {
-  it.effect.prop("any chunking of a gzip blob gives Cas.gunzip's bytes", [dataArb, cutsArb], ([d, cuts]) =>
+describe("Cas.gunzip, Cas.gunzipStream", () => {
+  it.effect("are the portable implementation", () =>
+    Effect.gen(function*() {
+      const plain = data("text", 50_000, 1)
+      const gz = new Uint8Array(zlib.gzipSync(plain))
+      assertSameBytes(Either.getOrThrow(Cas.gunzip(gz, "b")), plain)
+      assertSameBytes(yield* collect(Cas.gunzipStream(chunked(gz, [10, 999]), "b")), plain)
+      assert.deepStrictEqual(Cas.gunzip(gz, "b", 100), Gunzip.portable.gunzip(gz, "b", 100))
+      assert.strictEqual(Gunzip.Gunzip.defaultValue(), Gunzip.portable)
+    }))
+})
+
+describe.each(implementations)("gunzip streaming (%s)", (_name, impl) => {
+  const gunzipStream = (input: Stream.Stream<Uint8Array>, path: string, maxBytes = Number.POSITIVE_INFINITY) =>
+    impl.gunzipStream(input, path, maxBytes)
+
+  it.effect.prop("any chunking of a gzip blob gives the one-shot gunzip's bytes", [dataArb, cutsArb], ([d, cuts]) =>
     Effect.gen(function*() {
       const plain = data(d.kind, d.size, d.seed)
       const gz = new Uint8Array(zlib.gzipSync(plain, { level: d.level }))
-      yield* sameAsGunzip(gz, cuts)
-      assertSameBytes(yield* collect(Cas.gunzipStream(chunked(gz, cuts), "blob")), plain, "streamed vs input")
+      yield* sameAsGunzip(impl, gz, cuts)
+      assertSameBytes(yield* collect(gunzipStream(chunked(gz, cuts), "blob")), plain, "streamed vs input")
     }), { fastCheck: { numRuns: 150 } })
 
   it.effect.prop(
-    "a truncated, garbled or extended blob fails as Cas.gunzip does, under any chunking",
+    "a truncated, garbled or extended blob fails as the one-shot gunzip does, under any chunking",
     [
       dataArb,
       cutsArb,
@@ -123,9 +149,9 @@ describe("Cas.gunzipStream", () => {
           : m.op === "flip"
           ? gz.map((b, i) => (i === m.at % gz.length ? b ^ m.mask : b))
           : concat([gz, m.extra])
-        yield* sameAsGunzip(bad, cuts)
+        yield* sameAsGunzip(impl, bad, cuts)
         // truncation can never give a (short) success
-        if (m.op === "truncate") assert.isTrue(Either.isLeft(Cas.gunzip(bad, "blob")))
+        if (m.op === "truncate") assert.isTrue(Either.isLeft(impl.gunzip(bad, "blob", Cas.defaultMaxBlobBytes)))
       }),
     { fastCheck: { numRuns: 300 } }
   )
@@ -135,7 +161,7 @@ describe("Cas.gunzipStream", () => {
   const failure = (input: Uint8Array, cuts: ReadonlyArray<number> = [1, 2, 100, 5000]) =>
     Effect.gen(function*() {
       const emitted: Array<Uint8Array> = []
-      const err = yield* Stream.runForEach(Cas.gunzipStream(chunked(input, cuts), "the/blob"), (c) =>
+      const err = yield* Stream.runForEach(gunzipStream(chunked(input, cuts), "the/blob"), (c) =>
         Effect.sync(() => void emitted.push(c))).pipe(Effect.flip)
       assert.instanceOf(err, Errors.CorruptBlob)
       assert.strictEqual(err.path, "the/blob")
@@ -185,9 +211,9 @@ describe("Cas.gunzipStream", () => {
 
   it.effect("refuses output beyond maxBytes", () =>
     Effect.gen(function*() {
-      const err = yield* collect(Cas.gunzipStream(Stream.make(gz), "b", 50_000)).pipe(Effect.flip)
+      const err = yield* collect(gunzipStream(Stream.make(gz), "b", 50_000)).pipe(Effect.flip)
       assert.strictEqual(err.reason, "unpacked size exceeds the limit of 50000 bytes")
-      assertSameBytes(yield* collect(Cas.gunzipStream(Stream.make(gz), "b", 100_000)), text)
+      assertSameBytes(yield* collect(gunzipStream(Stream.make(gz), "b", 100_000)), text)
     }))
 
   it.effect("a highly compressible blob comes out in bounded pieces", () =>
@@ -196,7 +222,7 @@ describe("Cas.gunzipStream", () => {
       const packed = new Uint8Array(zlib.gzipSync(zeros, { level: 9 }))
       let largest = 0
       let total = 0
-      yield* Stream.runForEach(Cas.gunzipStream(Stream.make(packed), "zeros"), (c) =>
+      yield* Stream.runForEach(gunzipStream(Stream.make(packed), "zeros"), (c) =>
         Effect.sync(() => {
           largest = Math.max(largest, c.length)
           total += c.length
@@ -206,7 +232,7 @@ describe("Cas.gunzipStream", () => {
     }))
 })
 
-describe("Cas.unpackStream", () => {
+describe.each(implementations)("Cas.unpackStream (%s)", (_name, impl) => {
   const text = data("text", 10_000, 3)
   const gz = new Uint8Array(zlib.gzipSync(text))
 
@@ -223,8 +249,8 @@ describe("Cas.unpackStream", () => {
       ]
       for (const sidecar of sidecars) {
         for (const bytes of [gz, text]) {
-          const whole = Cas.unpack({ bytes, sidecar }, "p")
-          const streamed = yield* Effect.either(collect(Cas.unpackStream(chunked(bytes, [3, 77, 4000]), sidecar, "p")))
+          const whole = Cas.unpack({ bytes, sidecar }, "p", { gunzip: impl })
+          const streamed = yield* Effect.either(collect(Cas.unpackStream(chunked(bytes, [3, 77, 4000]), sidecar, "p", { gunzip: impl })))
           assert.deepStrictEqual(streamed, whole, `${Option.getOrElse(sidecar, () => "no sidecar")}`)
         }
       }
@@ -233,9 +259,9 @@ describe("Cas.unpackStream", () => {
   it.effect("passes raw blobs through untouched (the same chunks)", () =>
     Effect.gen(function*() {
       const chunks = [gz.subarray(0, 10), gz.subarray(10)]
-      const out = yield* Stream.runCollect(Cas.unpackStream(Stream.fromIterable(chunks), Option.some(`{"cas_raw": true}`), "p"))
+      const out = yield* Stream.runCollect(Cas.unpackStream(Stream.fromIterable(chunks), Option.some(`{"cas_raw": true}`), "p", { gunzip: impl }))
       assert.deepStrictEqual(Chunk.toReadonlyArray(out), chunks)
-      const forced = yield* Stream.runCollect(Cas.unpackStream(Stream.fromIterable(chunks), Option.none(), "p", { forceRaw: true }))
+      const forced = yield* Stream.runCollect(Cas.unpackStream(Stream.fromIterable(chunks), Option.none(), "p", { forceRaw: true, gunzip: impl }))
       assert.deepStrictEqual(Chunk.toReadonlyArray(forced), chunks)
     }))
 })
@@ -243,9 +269,10 @@ describe("Cas.unpackStream", () => {
 /** Every task of these fixture runs, every artifact (private ones included). */
 const FLOWS = ["ArtifactZooFlow", "ForeachFlow", "HelloLinearFlow", "ParamsFlow"]
 
-describe("Artifact.stream", () => {
+describe.each(implementations)("Artifact.stream (%s)", (_name, impl) => {
   it.effect("gives Artifact.bytes for every artifact of the fixture tasks", () =>
     Effect.gen(function*() {
+      assert.strictEqual(yield* Gunzip.Gunzip, impl, "the layer's gunzip is in use")
       let compared = 0
       let multiChunk = 0
       for (const name of FLOWS) {
@@ -267,7 +294,7 @@ describe("Artifact.stream", () => {
       }
       assert.isAbove(compared, 500)
       assert.isAbove(multiChunk, 0)
-    }).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(fixtures))), 120_000)
+    }).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(fixtures, impl))), 120_000)
 
   describe("on a copied datastore with doctored blobs", () => {
     const ZOO = "ArtifactZooFlow"
@@ -286,7 +313,7 @@ describe("Artifact.stream", () => {
             if (fs.existsSync(`${file}_meta`)) fs.chmodSync(`${file}_meta`, 0o644)
             return file
           }
-          return body(blobOf).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(dir)))
+          return body(blobOf).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(dir, impl)))
         },
         (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
       )
@@ -344,7 +371,7 @@ describe("Artifact.stream", () => {
           const value = yield* Artifact.value(a)
           assert.instanceOf(value, Uint8Array)
           assert.strictEqual((value as Uint8Array).length, 3 * 1024 * 1024 + 7)
-        }).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(dir))),
+        }).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(dir, impl))),
       ({ dir }) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
     ))
 })

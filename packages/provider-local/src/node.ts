@@ -1,6 +1,6 @@
 /**
- * The local backend for Node (and Bun, Deno): the same layers as the main entry, reading with `node:fs`.
- * Kept in its own entry so that the main entry imports nothing Node-only.
+ * The local backend for Node (and Bun, Deno): the same layers as the main entry, reading with `node:fs`
+ * and gunzipping with `node:zlib`. Kept in its own entry so that the main entry imports nothing Node-only.
  *
  * @since 0.1.0
  */
@@ -18,3 +18,11 @@ export * as NodeLocalProvider from "./NodeLocalProvider.js"
  * @since 0.1.0
  */
 export * as NodeReads from "./NodeReads.js"
+
+/**
+ * The `node:zlib` implementation of core's `Gunzip` port (`NodeGunzip.layer`), provided by
+ * `NodeLocalProvider`'s layers; provide it yourself beside other backends (service metadata, S3).
+ *
+ * @since 0.1.0
+ */
+export * as NodeGunzip from "./NodeGunzip.js"
