@@ -19,6 +19,10 @@ const SLOW = new Set(["wide_artifact_y", "wide_artifact_y_batch", "all_runs_succ
 const setup = serviceUrl === undefined ? { runtime: Ours.localRuntime(dir!), counter: undefined } : Ours.serviceRuntime(serviceUrl, dir!)
 const { runtime, counter } = setup
 
+// the Layer (root discovery, HTTP client) is built before timing: the questions are timed, not the set-up,
+// which the cold-start scenario measures on its own
+await runtime.runtime()
+
 const out: Record<string, unknown> = {}
 if (serviceUrl !== undefined) {
   // warm the service's memo (its "database cache") once per scenario

@@ -11,6 +11,7 @@ import * as Schema from "effect/Schema"
 import * as Cas from "./Cas.js"
 import * as Datastore from "./Datastore.js"
 import { CorruptBlob, CorruptRecord } from "./Errors.js"
+import * as Gunzip from "./Gunzip.js"
 import * as Tar from "./internal/tar.js"
 
 /**
@@ -95,7 +96,7 @@ export const tarball = Effect.fn("Code.tarball")(function*(pkg: CodePackage) {
  */
 export const entries = Effect.fn("Code.entries")(function*(pkg: CodePackage) {
   const tgz = yield* tarball(pkg)
-  const tar = yield* Cas.gunzip(tgz, pkg.location)
+  const tar = yield* (yield* Gunzip.Gunzip).gunzip(tgz, pkg.location, Gunzip.defaultMaxBytes)
   return yield* Either.try({ try: () => Tar.parse(tar), catch: (e) => new CorruptBlob({ path: pkg.location, reason: `bad tar archive: ${String(e)}` }) })
 })
 
