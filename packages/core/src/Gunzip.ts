@@ -18,6 +18,7 @@
  *
  * @since 0.1.0
  */
+import * as Bytes from "./Bytes.js"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -164,15 +165,6 @@ export const crc32 = (b: Uint8Array): number => (crc32Update(0xffffffff, b) ^ 0x
 
 class LimitExceeded extends Error {}
 
-const concat = (chunks: ReadonlyArray<Uint8Array>, total: number): Uint8Array => {
-  const out = new Uint8Array(total)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
-}
 
 const gunzipPortable = (bytes: Uint8Array, path: string, maxBytes: number): Either.Either<Uint8Array, CorruptBlob> => {
   const bad = precheck(bytes, path, maxBytes)
@@ -193,7 +185,7 @@ const gunzipPortable = (bytes: Uint8Array, path: string, maxBytes: number): Eith
     return Either.left(reasons.invalid(path, e instanceof Error ? e.message : "unknown error"))
   }
   if (!ended) return Either.left(reasons.truncated(path))
-  const out = chunks.length === 1 ? chunks[0]! : concat(chunks, total)
+  const out = Bytes.concat(chunks)
   const mismatch = checkTrailer(path, bytes.subarray(bytes.length - 8), out.length, crc32(out))
   return mismatch === undefined ? Either.right(out) : Either.left(mismatch)
 }

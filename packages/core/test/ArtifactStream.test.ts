@@ -12,7 +12,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { Artifact, Cas, Errors, Flow, Gunzip, Namespace, Run, Step, Task } from "@metaflow-client/core"
+import { Artifact, Bytes, Cas, Errors, Flow, Gunzip, Namespace, Run, Step, Task } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
 import { NodeGunzip } from "@metaflow-client/provider-local/node"
 import { createHash } from "node:crypto"
@@ -30,16 +30,7 @@ const implementations: ReadonlyArray<readonly [string, Gunzip.Service]> = [
 const layerAt = (root: string, gunzip: Gunzip.Service) =>
   LocalProvider.layer({ root }).pipe(Layer.provideMerge(NodeContext.layer), Layer.merge(Gunzip.layer(gunzip)))
 
-const concat = (chunks: Iterable<Uint8Array>): Uint8Array => {
-  const all = [...chunks]
-  const out = new Uint8Array(all.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of all) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
-}
+const concat = Bytes.concat
 
 /** Byte equality without handing vitest a megabytes-long diff to render. */
 const assertSameBytes = (got: Uint8Array, want: Uint8Array, label = "") => {

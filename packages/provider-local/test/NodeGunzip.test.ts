@@ -9,7 +9,7 @@
  */
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Artifact, Cas, Flow, Gunzip, Namespace, Run, Step, Task } from "@metaflow-client/core"
+import { Artifact, Bytes, Cas, Flow, Gunzip, Namespace, Run, Step, Task } from "@metaflow-client/core"
 import { Chunk, ConfigProvider, Effect, Either, FastCheck, Layer, Option, Stream } from "effect"
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
@@ -22,16 +22,7 @@ const native = NodeGunzip.service
 const portable = Gunzip.portable
 const MAX = Cas.defaultMaxBlobBytes
 
-const concat = (chunks: Iterable<Uint8Array>): Uint8Array => {
-  const all = [...chunks]
-  const out = new Uint8Array(all.reduce((n, c) => n + c.length, 0))
-  let at = 0
-  for (const c of all) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
-}
+const concat = Bytes.concat
 
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
 

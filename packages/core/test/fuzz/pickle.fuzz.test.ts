@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { FastCheck as fc } from "effect"
-import { Pickle, TaggedJson } from "@metaflow-client/core"
+import { Bytes, Pickle, TaggedJson } from "@metaflow-client/core"
 import { corpusPickles, fuzzRuns, fuzzTimeout, SEEDS } from "./support.js"
 
 const RUNS = fuzzRuns()
@@ -108,15 +108,7 @@ const apply = (input: Uint8Array, m: Mutation): Uint8Array => {
   }
 }
 
-const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
-  let o = 0
-  for (const p of parts) {
-    out.set(p, o)
-    o += p.length
-  }
-  return out
-}
+const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => Bytes.concat(parts)
 
 const mutatedPickle = fc
   .record({ index: fc.nat(), mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }) })

@@ -14,6 +14,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { Bytes } from "@metaflow-client/core"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
@@ -144,17 +145,7 @@ const collect = (
       )
     })
   }
-  return Effect.map(Stream.runCollect(body), (chunks) => {
-    let size = 0
-    for (const c of chunks) size += c.length
-    const out = new Uint8Array(size)
-    let n = 0
-    for (const c of chunks) {
-      out.set(c, n)
-      n += c.length
-    }
-    return out
-  })
+  return Effect.map(Stream.runCollect(body), Bytes.concat)
 }
 
 /** The transport's operations. */
