@@ -6,7 +6,6 @@
 import { assert, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { afterAll, beforeAll, describe } from "vitest"
 import { Errors } from "@metaflow-client/core"
