@@ -19,6 +19,7 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import type { PlatformError } from "@effect/platform/Error"
 import * as Path from "@effect/platform/Path"
 import type { Errors } from "@metaflow-client/core"
 import * as Effect from "effect/Effect"
@@ -77,11 +78,15 @@ export const fromFileSystem: Factory = (base) =>
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const confinement = yield* makeConfinement(fs, path, base)
+    /** Only a regular file is read: a FIFO or a device planted in the tree would block or never end. */
+    const ifRegular = <A>(file: string, read: Effect.Effect<A, PlatformError>) =>
+      Effect.flatMap(optional(fs.stat(file), file), (info) =>
+        Option.isSome(info) && info.value.type === "File" ? optional(read, file) : Effect.succeedNone)
     const readBytes = (file: string) =>
       // the check runs beside the read (latency, not CPU); a refused file's content is never returned
-      Effect.zipRight(confinement.check(file), optional(fs.readFile(file), file), { concurrent: true })
+      Effect.zipRight(confinement.check(file), ifRegular(file, fs.readFile(file)), { concurrent: true })
     const readText = (file: string) =>
-      Effect.zipRight(confinement.check(file), optional(fs.readFileString(file), file), { concurrent: true })
+      Effect.zipRight(confinement.check(file), ifRegular(file, fs.readFileString(file)), { concurrent: true })
     const reads: LocalReads = {
       listDir: (dir) => listDir(fs, dir),
       listDirs: (dirs) => Effect.forEach(dirs, (dir) => listDir(fs, dir), { concurrency: READ_CONCURRENCY }),

@@ -91,11 +91,18 @@ export const make = Effect.fn("LocalStorage.make")(function*(
       Stream.unwrap(Effect.flatMap(resolve(key), Option.match({
         onNone: () => Effect.fail(new Errors.BackendError({ target: `${base}/${key}`, reason: "not found", status: 404 })),
         onSome: (file) =>
-          Effect.succeed(fs.stream(file).pipe(Stream.mapError((e) =>
-            isAbsent(e)
-              ? new Errors.BackendError({ target: file, reason: "not found", status: 404, cause: e })
-              : backendError(file, e)
-          )))
+          // only a regular file is streamed: a FIFO or a device planted in the tree would block or never end
+          Effect.zipRight(
+            Effect.flatMap(optional(fs.stat(file), file), (info) =>
+              Option.isSome(info) && info.value.type === "File"
+                ? Effect.void
+                : Effect.fail(new Errors.BackendError({ target: file, reason: "not found (not a regular file)", status: 404 }))),
+            Effect.succeed(fs.stream(file).pipe(Stream.mapError((e) =>
+              isAbsent(e)
+                ? new Errors.BackendError({ target: file, reason: "not found", status: 404, cause: e })
+                : backendError(file, e)
+            )))
+          )
       }))),
 
     readUrl: (url, recordedRoot) =>

@@ -33,8 +33,11 @@ export const SYNC_READ_LIMIT = 4 * 1024 * 1024
 /** The remembered confinement answers are dropped when this many directories are known. */
 const maxRememberedDirs = 200_000
 
-/** Error codes meaning "no such regular file or directory here" (Python's `isfile`/`isdir` → False). */
-const ABSENT = new Set(["ENOENT", "ENOTDIR", "EISDIR", "ELOOP"])
+/**
+ * Error codes meaning "no such regular file or directory here" (Python's `isfile`/`isdir` → False);
+ * `ESPIPE` is a positioned read of a FIFO or socket, which is not a regular file either.
+ */
+const ABSENT = new Set(["ENOENT", "ENOTDIR", "EISDIR", "ELOOP", "ESPIPE"])
 
 const codeOf = (e: unknown): string | undefined =>
   typeof e === "object" && e !== null && "code" in e && typeof e.code === "string" ? e.code : undefined
@@ -72,7 +75,8 @@ export const make = (base: string): LocalReads.LocalReads => {
   const insideRoot = (real: string) => within(realRoot, real) || within(root, real)
   const outside = (p: string) => new Refused(new Errors.PathOutsideRoot({ root: base, path: p }))
   const noFollow = NFS.constants.O_NOFOLLOW as number | undefined
-  const openFlags = NFS.constants.O_RDONLY | (noFollow ?? 0)
+  // O_NONBLOCK: opening a FIFO someone planted must not block the event loop (regular files ignore it)
+  const openFlags = NFS.constants.O_RDONLY | (noFollow ?? 0) | ((NFS.constants.O_NONBLOCK as number | undefined) ?? 0)
 
   /** dir → confined (true) or leading outside (false). Absent directories are not remembered. */
   const dirs = new Map<string, boolean>([[root, true]])
@@ -151,7 +155,7 @@ export const make = (base: string): LocalReads.LocalReads => {
         if (real === undefined) return ABSENT_ATTEMPT
         if (!insideRoot(real)) throw outside(file)
         try {
-          fd = NFS.openSync(file, NFS.constants.O_RDONLY)
+          fd = NFS.openSync(file, openFlags & ~(noFollow ?? 0))
         } catch (e2) {
           if (ABSENT.has(codeOf(e2) ?? "")) return ABSENT_ATTEMPT
           throw new Refused(backendError(file, e2))
@@ -224,15 +228,19 @@ export const make = (base: string): LocalReads.LocalReads => {
    * asynchronous path (undefined) above the limit. A directory fails the read with `EISDIR` (absent).
    */
   const scratch = Buffer.allocUnsafe(64 * 1024)
+  const notAFile = () => Object.assign(new Error("not a regular file"), { code: "EISDIR" })
   const decodeText = (fd: number): string | undefined => {
     const n = NFS.readSync(fd, scratch, 0, scratch.length, 0)
-    if (n < scratch.length) return scratch.toString("utf8", 0, n)
-    const size = NFS.fstatSync(fd).size
-    return size > SYNC_READ_LIMIT ? undefined : NFS.readFileSync(fd).toString("utf8")
+    // an empty or buffer-filling read is where a FIFO or a device would show: only then is it worth a stat
+    if (n > 0 && n < scratch.length) return scratch.toString("utf8", 0, n)
+    const info = NFS.fstatSync(fd)
+    if (!info.isFile()) throw notAFile()
+    if (n === 0) return ""
+    return info.size > SYNC_READ_LIMIT ? undefined : NFS.readFileSync(fd).toString("utf8")
   }
   const decodeBytes = (fd: number): Uint8Array | undefined => {
     const info = NFS.fstatSync(fd)
-    if (!info.isFile()) throw Object.assign(new Error("not a regular file"), { code: "EISDIR" })
+    if (!info.isFile()) throw notAFile()
     return info.size > SYNC_READ_LIMIT ? undefined : NFS.readFileSync(fd)
   }
 
