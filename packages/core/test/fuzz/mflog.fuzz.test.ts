@@ -9,7 +9,7 @@ import * as fs from "node:fs"
 import { describe, expect, it } from "vitest"
 import { Either, FastCheck as fc } from "effect"
 import { Mflog } from "@metaflow-client/core"
-import { corpusMetaflow, fuzzRuns, fuzzTimeout, SEEDS, walkFiles } from "./support.js"
+import { corpusMetaflow, fuzzRuns, fuzzTimeout, SEEDS, walkFiles, yieldingEvery } from "./support.js"
 
 const RUNS = fuzzRuns()
 const enc = new TextEncoder()
@@ -116,9 +116,9 @@ describe("Mflog fuzz", () => {
     return Uint8Array.from(parts.flatMap((p) => [...p]))
   })
 
-  it(`mergeLogs: ${RUNS} random source sets keep every line once, in order, whatever the source order`, () => {
-    fc.assert(
-      fc.property(fc.array(sourceArb, { maxLength: 3 }), (sources) => {
+  it(`mergeLogs: ${RUNS} random source sets keep every line once, in order, whatever the source order`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(sourceArb, { maxLength: 3 }), yieldingEvery((sources) => {
         const merged = Mflog.mergeLogs(sources)
         if (Either.isLeft(merged)) throw new Error(`unexpected MflogError with default limits: ${merged.left.message}`)
         const lines = merged.right
@@ -131,7 +131,7 @@ describe("Mflog fuzz", () => {
         const seen = (ls: ReadonlyArray<Mflog.LogLine>) => ls.map((l) => `${l.timestampText}|${l.message}`)
         expect(Either.isRight(reversed) && seen(reversed.right)).toEqual(seen(lines))
         expect(Mflog.toText(lines)).toBe(lines.map((l) => l.message + "\n").join(""))
-      }),
+      })),
       { numRuns: RUNS, seed: SEEDS.mflog + 2 }
     )
   }, fuzzTimeout(1))
@@ -148,9 +148,9 @@ describe("Mflog fuzz", () => {
     expect(x).toEqual(y)
   })
 
-  it(`mergeLogs with small limits: ${RUNS} cases fail with a typed MflogError exactly when a limit is exceeded`, () => {
-    fc.assert(
-      fc.property(fc.array(sourceArb, { maxLength: 3 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 600 }), (sources, maxLineBytes, maxTotalBytes) => {
+  it(`mergeLogs with small limits: ${RUNS} cases fail with a typed MflogError exactly when a limit is exceeded`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(sourceArb, { maxLength: 3 }), fc.integer({ min: 0, max: 120 }), fc.integer({ min: 0, max: 600 }), yieldingEvery((sources, maxLineBytes, maxTotalBytes) => {
         const merged = Mflog.mergeLogs(sources, { maxLineBytes, maxTotalBytes })
         const total = sources.reduce((n, s) => n + s.length, 0)
         const longest = Math.max(0, ...sources.flatMap((s) => Mflog.splitLines(s)).map((l) => l.length - (l[l.length - 1] === 0x0a ? 1 : 0)))
@@ -165,7 +165,7 @@ describe("Mflog fuzz", () => {
           expect(merged.left._tag).toBe("MflogError")
           expect(merged.left.size).toBeGreaterThan(merged.left.limit)
         }
-      }),
+      })),
       { numRuns: RUNS, seed: SEEDS.mflog + 3 }
     )
   }, fuzzTimeout(1))

@@ -13,7 +13,7 @@ import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { Cause, Context, Effect, Either, Exit, FastCheck as fc, Option, Stream } from "effect"
 import { Artifact, Cas, Datastore, MetadataProvider, Namespace, Records } from "@metaflow-client/core"
-import { corpusJson, fixturesRoot, fuzzRuns, fuzzTimeout, SEEDS } from "./support.js"
+import { corpusJson, fixturesRoot, fuzzRuns, fuzzTimeout, SEEDS, turnEventLoop } from "./support.js"
 
 const RUNS = fuzzRuns()
 
@@ -349,11 +349,13 @@ describe("data.json fuzz", () => {
     expect(dataJsonSeeds.length).toBeGreaterThan(10)
   })
 
-  it(`${RUNS} mutated data.json files: Artifact.size/pythonType/datastoreInfo answer from info[name] or fail typed`, () => {
+  it(`${RUNS} mutated data.json files: Artifact.size/pythonType/datastoreInfo answer from info[name] or fail typed`, async () => {
     const cases = fc.sample(dataJsonCase, { numRuns: RUNS, seed: SEEDS.dataJson })
     const failures: Array<string> = []
     let prototypeLeaks = 0
+    let done = 0
     for (const { name, text } of cases) {
+      if (++done % 1000 === 0) await turnEventLoop()
       // fresh services per case: core may cache data.json per storage instance (files never change)
       const data = new TextEncoder().encode(text)
       const context = Context.empty().pipe(

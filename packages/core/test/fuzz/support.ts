@@ -14,6 +14,22 @@ export const fuzzRuns = (): number => {
 /** Test timeout that scales with the run count (ms): `perCaseMs` is the typical cost, with a 5× margin for slow CI. */
 export const fuzzTimeout = (perCaseMs: number, base = 60_000): number => base + Math.ceil(fuzzRuns() * perCaseMs * 5)
 
+/**
+ * A predicate for `fc.asyncProperty` that lets the event loop turn every 1,000 cases: a target that blocks
+ * its worker for a minute (100,000 cases on a loaded machine) makes vitest's worker RPC time out. The cases
+ * are the same as with `fc.property` and the same seed.
+ */
+export const yieldingEvery = <Args extends Array<any>>(predicate: (...args: Args) => boolean | void) => {
+  let calls = 0
+  return async (...args: Args): Promise<boolean | void> => {
+    if (++calls % 1000 === 0) await new Promise<void>((resolve) => setImmediate(resolve))
+    return predicate(...args)
+  }
+}
+
+/** Lets the event loop turn (see {@link yieldingEvery}); for plain loops over sampled cases. */
+export const turnEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
 /** Fixed seeds: every run of a target explores the same cases. */
 export const SEEDS = {
   pickleMutated: 0x5eed_0001,
