@@ -53,6 +53,9 @@ const staleLockMs = 30_000
 /** How long a mutation waits for another process's lock (ms) before failing. */
 const lockTimeoutMs = 20_000
 
+/** Run records read per batch of a run listing. */
+const RUN_BATCH = 256
+
 const ARTIFACT_FILE = /^(\d+)_artifact_(.+)\.json$/
 const SYSMETA_FILE = /^sysmeta_(.+)_\d+\.json$/
 
@@ -385,7 +388,18 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
     getFlow: (p) => Effect.flatMap(dirOf(p.flow), (dir) => fetchSelf(dir, Records.decodeFlow)),
 
     listRuns: (p, query) =>
-      Stream.fromIterableEffect(Effect.flatMap(dirOf(p.flow), (dir) => listObjects(dir, Records.decodeRun))).pipe(
+      // read in batches, so that a consumer that stops early (a flow's namespace check wants one run in
+      // the namespace) reads a batch, not the whole flow
+      Stream.unwrap(Effect.flatMap(dirOf(p.flow), (dir) =>
+        Effect.map(reads.listDir(dir), (names) => {
+          const files = names.filter((name) => name !== "_meta").map((name) => selfFile(dir + path.sep + name))
+          const batches: Array<ReadonlyArray<string>> = []
+          for (let i = 0; i < files.length; i += RUN_BATCH) batches.push(files.slice(i, i + RUN_BATCH))
+          return Stream.fromIterable(batches).pipe(
+            Stream.mapEffect((batch) => readRecords(batch, Records.decodeRun)),
+            Stream.flattenIterables
+          )
+        }))).pipe(
         Stream.filter((run) => {
           if (query?.since !== undefined && run.tsEpoch < query.since) return false
           if (query?.tags !== undefined) {
