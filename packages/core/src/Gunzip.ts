@@ -89,7 +89,46 @@ export const reasons = {
 export const readU32 = (b: Uint8Array, at: number): number =>
   (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0
 
-const isGzip = (b: Uint8Array) => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b
+/**
+ * Whether bytes start with the gzip magic (`1f 8b`).
+ *
+ * @since 0.1.0
+ * @category implementations
+ */
+export const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b
+
+/**
+ * What a streaming gunzip remembers of its input without keeping it: the first two bytes (the gzip magic)
+ * and the last `size` (the trailer, plus whatever an implementation needs to judge bytes after it).
+ *
+ * @since 0.1.0
+ * @category implementations
+ */
+export class InputWindow {
+  /** The first two input bytes (fewer are set while fewer have come). */
+  readonly head = new Uint8Array(2)
+  private readonly last: Uint8Array
+  /** Input bytes seen so far. */
+  bytes = 0
+  constructor(readonly size: number) {
+    this.last = new Uint8Array(size)
+  }
+  /** Takes note of the next input chunk. */
+  add(b: Uint8Array): void {
+    for (let i = 0; i < b.length && this.bytes + i < 2; i++) this.head[this.bytes + i] = b[i]!
+    if (b.length >= this.size) {
+      this.last.set(b.subarray(b.length - this.size))
+    } else {
+      this.last.copyWithin(0, b.length)
+      this.last.set(b, this.size - b.length)
+    }
+    this.bytes += b.length
+  }
+  /** The last `min(size, bytes)` input bytes. */
+  get tail(): Uint8Array {
+    return this.last.subarray(this.size - Math.min(this.size, this.bytes))
+  }
+}
 
 /**
  * The checks a whole-buffer gunzip makes before inflating: the gzip magic, the shortest possible member
@@ -212,10 +251,8 @@ class StreamingGunzip {
   private out: Array<Uint8Array> = []
   private crc = 0xffffffff
   private total = 0
-  private inputBytes = 0
-  /** The first two input bytes (the gzip magic) and the last eight (the trailer, once input ends). */
-  private readonly head = new Uint8Array(2)
-  private readonly tail = new Uint8Array(8)
+  /** The gzip magic and the last eight input bytes (the trailer, once input ends). */
+  private readonly window = new InputWindow(8)
   private ended = false
   private failed: CorruptBlob | undefined
   private slice = inflateFirstSliceBytes
@@ -243,17 +280,6 @@ class StreamingGunzip {
     return out
   }
 
-  private remember(b: Uint8Array): void {
-    for (let i = 0; i < b.length && this.inputBytes + i < 2; i++) this.head[this.inputBytes + i] = b[i]!
-    if (b.length >= 8) {
-      this.tail.set(b.subarray(b.length - 8))
-    } else {
-      this.tail.copyWithin(0, b.length)
-      this.tail.set(b, 8 - b.length)
-    }
-    this.inputBytes += b.length
-  }
-
   private inflate(b: Uint8Array, final: boolean): Either.Either<void, CorruptBlob> {
     try {
       if (b.length === 0) this.inflater.push(b, final)
@@ -275,21 +301,21 @@ class StreamingGunzip {
   push(chunk: Uint8Array): Either.Either<Array<Uint8Array>, CorruptBlob> {
     if (this.failed !== undefined) return Either.left(this.failed)
     if (chunk.length === 0) return Either.right([])
-    const before = this.inputBytes
-    this.remember(chunk)
-    if (before < 2 && this.inputBytes >= 2 && !isGzip(this.head)) return this.fail(reasons.notGzip(this.path))
+    const before = this.window.bytes
+    this.window.add(chunk)
+    if (before < 2 && this.window.bytes >= 2 && !isGzip(this.window.head)) return this.fail(reasons.notGzip(this.path))
     const pushed = this.inflate(chunk, false)
     return Either.isLeft(pushed) ? Either.left(pushed.left) : Either.right(this.take())
   }
 
   finish(): Either.Either<Array<Uint8Array>, CorruptBlob> {
     if (this.failed !== undefined) return Either.left(this.failed)
-    if (this.inputBytes < 2) return this.fail(reasons.notGzip(this.path))
-    if (this.inputBytes < 18) return this.fail(reasons.truncated(this.path))
+    if (this.window.bytes < 2) return this.fail(reasons.notGzip(this.path))
+    if (this.window.bytes < 18) return this.fail(reasons.truncated(this.path))
     const pushed = this.inflate(new Uint8Array(0), true)
     if (Either.isLeft(pushed)) return Either.left(pushed.left)
     if (!this.ended) return this.fail(reasons.truncated(this.path))
-    const mismatch = checkTrailer(this.path, this.tail, this.total, (this.crc ^ 0xffffffff) >>> 0)
+    const mismatch = checkTrailer(this.path, this.window.tail, this.total, (this.crc ^ 0xffffffff) >>> 0)
     return mismatch === undefined ? Either.right(this.take()) : this.fail(mismatch)
   }
 }

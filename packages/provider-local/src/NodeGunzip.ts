@@ -96,27 +96,6 @@ export const gunzip = (bytes: Uint8Array, path: string, maxBytes: number): Eithe
   return out.buffer.byteLength - out.length > Math.max(4096, out.length >>> 4) ? Either.right(result.slice()) : Either.right(result)
 }
 
-/** The last 12 input bytes (trailer, and up to three bytes after it) and the first two (the gzip magic). */
-class InputWindow {
-  readonly head = new Uint8Array(2)
-  private readonly last = new Uint8Array(12)
-  bytes = 0
-  add(b: Uint8Array): void {
-    for (let i = 0; i < b.length && this.bytes + i < 2; i++) this.head[this.bytes + i] = b[i]!
-    if (b.length >= 12) {
-      this.last.set(b.subarray(b.length - 12))
-    } else {
-      this.last.copyWithin(0, b.length)
-      this.last.set(b, 12 - b.length)
-    }
-    this.bytes += b.length
-  }
-  /** The last `min(12, bytes)` input bytes. */
-  get tail(): Uint8Array {
-    return this.last.subarray(12 - Math.min(12, this.bytes))
-  }
-}
-
 type Step =
   | { readonly _tag: "Emit"; readonly chunk: Chunk.Chunk<Uint8Array> }
   | { readonly _tag: "Fail"; readonly error: CorruptBlob }
@@ -138,7 +117,8 @@ const WAIT: Step = { _tag: "Wait" }
  */
 class Driver {
   private readonly z: zlib.Gunzip
-  private readonly window = new InputWindow()
+  /** The gzip magic and the last 12 input bytes: the trailer, and up to three bytes after it. */
+  private readonly window = new Gunzip.InputWindow(12)
   /** Input received and not yet written to the inflater. */
   private readonly queue: Array<Uint8Array> = []
   private written = 0
@@ -211,7 +191,7 @@ class Driver {
       if (b.length === 0) continue
       const before = this.window.bytes
       this.window.add(b)
-      if (before < 2 && this.window.bytes >= 2 && !(this.window.head[0] === 0x1f && this.window.head[1] === 0x8b)) {
+      if (before < 2 && this.window.bytes >= 2 && !Gunzip.isGzip(this.window.head)) {
         this.failure ??= Gunzip.reasons.notGzip(this.path)
       }
       this.queue.push(b)
