@@ -24,7 +24,7 @@ import * as Path from "@effect/platform/Path"
 import type { Errors } from "@metaflow-client/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { listDir, makeConfinement, optional } from "./internal/files.js"
+import { listDir, makeConfinement, optional, regularFile } from "./internal/files.js"
 
 /**
  * The read operations of the local backend over one root.
@@ -80,8 +80,7 @@ export const fromFileSystem: Factory = (base) =>
     const confinement = yield* makeConfinement(fs, path, base)
     /** Only a regular file is read: a FIFO or a device planted in the tree would block or never end. */
     const ifRegular = <A>(file: string, read: Effect.Effect<A, PlatformError>) =>
-      Effect.flatMap(optional(fs.stat(file), file), (info) =>
-        Option.isSome(info) && info.value.type === "File" ? optional(read, file) : Effect.succeedNone)
+      Effect.flatMap(regularFile(fs, file), (info) => Option.isSome(info) ? optional(read, file) : Effect.succeedNone)
     const readBytes = (file: string) =>
       // the check runs beside the read (latency, not CPU); a refused file's content is never returned
       Effect.zipRight(confinement.check(file), ifRegular(file, fs.readFile(file)), { concurrent: true })

@@ -19,7 +19,7 @@ import { Datastore, Errors } from "@metaflow-client/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import { backendError, isAbsent, optional } from "./internal/files.js"
+import { backendError, isAbsent, regularFile } from "./internal/files.js"
 import * as LocalReads from "./LocalReads.js"
 import type * as Root from "./Root.js"
 
@@ -81,20 +81,16 @@ export const make = Effect.fn("LocalStorage.make")(function*(
       Effect.flatMap(resolve(key), Option.match({
         onNone: () => Effect.succeedNone,
         onSome: (file) =>
-          Effect.map(
-            optional(fs.stat(file), file),
-            Option.flatMap((info) => info.type === "File" ? Option.some(Number(info.size)) : Option.none())
-          )
+          Effect.map(regularFile(fs, file), Option.map((info) => Number(info.size)))
       })),
 
     stream: (_root, key) =>
       Stream.unwrap(Effect.flatMap(resolve(key), Option.match({
         onNone: () => Effect.fail(new Errors.BackendError({ target: `${base}/${key}`, reason: "not found", status: 404 })),
         onSome: (file) =>
-          // only a regular file is streamed: a FIFO or a device planted in the tree would block or never end
           Effect.zipRight(
-            Effect.flatMap(optional(fs.stat(file), file), (info) =>
-              Option.isSome(info) && info.value.type === "File"
+            Effect.flatMap(regularFile(fs, file), (info) =>
+              Option.isSome(info)
                 ? Effect.void
                 : Effect.fail(new Errors.BackendError({ target: file, reason: "not found (not a regular file)", status: 404 }))),
             Effect.succeed(fs.stream(file).pipe(Stream.mapError((e) =>

@@ -36,6 +36,16 @@ export const optional = <A>(
     Effect.catchAll((e) => isAbsent(e) ? Effect.succeedNone : Effect.fail(backendError(target, e)))
   )
 
+/**
+ * The file's info when it is a regular file; `None` when it is absent or anything else (a directory, a FIFO
+ * or a device planted in the tree would block or never end when read). @internal
+ */
+export const regularFile = (
+  fs: FileSystem.FileSystem,
+  file: string
+): Effect.Effect<Option.Option<FileSystem.File.Info>, Errors.BackendError> =>
+  Effect.map(optional(fs.stat(file), file), Option.filter((info) => info.type === "File"))
+
 /** Validates ids and joins them below `root`. @internal */
 export const joinIds = (
   path: Path.Path,
