@@ -53,8 +53,22 @@ const staleLockMs = 30_000
 /** How long a mutation waits for another process's lock (ms) before failing. */
 const lockTimeoutMs = 20_000
 
-/** Run records read per batch of a run listing. */
-const RUN_BATCH = 256
+/**
+ * Run records read per batch of a run listing: the first batch is small and each next one doubles up to
+ * the last size, so a consumer that wants one run (a flow's namespace check) reads a few records, and a
+ * full listing still reads in large batches.
+ */
+const RUN_BATCHES = [16, 32, 64, 128, 256] as const
+
+/** Splits `files` into batches of the sizes of {@link RUN_BATCHES} (the last size repeats). */
+const runBatches = (files: ReadonlyArray<string>): Array<ReadonlyArray<string>> => {
+  const batches: Array<ReadonlyArray<string>> = []
+  for (let i = 0, k = 0; i < files.length; k = Math.min(k + 1, RUN_BATCHES.length - 1)) {
+    batches.push(files.slice(i, i + RUN_BATCHES[k]))
+    i += RUN_BATCHES[k]
+  }
+  return batches
+}
 
 const ARTIFACT_FILE = /^(\d+)_artifact_(.+)\.json$/
 const SYSMETA_FILE = /^sysmeta_(.+)_\d+\.json$/
@@ -393,9 +407,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
       Stream.unwrap(Effect.flatMap(dirOf(p.flow), (dir) =>
         Effect.map(reads.listDir(dir), (names) => {
           const files = names.filter((name) => name !== "_meta").map((name) => selfFile(dir + path.sep + name))
-          const batches: Array<ReadonlyArray<string>> = []
-          for (let i = 0; i < files.length; i += RUN_BATCH) batches.push(files.slice(i, i + RUN_BATCH))
-          return Stream.fromIterable(batches).pipe(
+          return Stream.fromIterable(runBatches(files)).pipe(
             Stream.mapEffect((batch) => readRecords(batch, Records.decodeRun)),
             Stream.flattenIterables
           )

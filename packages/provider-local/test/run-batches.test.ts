@@ -1,7 +1,8 @@
 /**
- * Run listings are read in batches (`RUN_BATCH` = 256 records): a consumer that stops early reads one batch.
- * Pinned on a flow of 600 runs whose run 500 is corrupt: a full listing fails naming it, a flow's namespace
- * check (one run in the namespace is enough, as Python's) stops in the first batch and answers.
+ * Run listings are read in batches (16 records, doubling up to 256): a consumer that stops early reads one
+ * small batch. Pinned on a flow of 600 runs whose 20th run is corrupt: a full listing fails naming it, a
+ * flow's namespace check (one run in the namespace is enough, as Python's) stops in the first batch and
+ * answers.
  */
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
@@ -24,7 +25,7 @@ const write = (rel: string, text: string) => {
 write("", JSON.stringify({ flow_id: "Many", ts_epoch: 1 }))
 for (let i = 1; i <= 600; i++) {
   const run = String(1000 + i)
-  write(run, i === 500 ? "{corrupt" : JSON.stringify({
+  write(run, i === 20 ? "{corrupt" : JSON.stringify({
     run_number: run, flow_id: "Many", user_name: "u", tags: [], system_tags: ["user:u"], ts_epoch: 1000 + i
   }))
 }
@@ -36,7 +37,7 @@ for (const [name, layer] of [["FileSystem reads", LocalProvider.layer({ root: ba
       Effect.gen(function*() {
         const e = yield* Effect.flip(Effect.flatMap(Flow.get("Many"), (f) => Stream.runCollect(Flow.runs(f))))
         assert.strictEqual(e._tag, "CorruptRecord")
-        assert.include(e.message, "1500")
+        assert.include(e.message, "1020")
       }).pipe(Namespace.withNamespace(null), Effect.provide(live)))
 
     it.effect("the namespace check of Flow.get stops at the first batch with a run in the namespace", () =>
