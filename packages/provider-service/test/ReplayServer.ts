@@ -11,7 +11,11 @@
  * non-GET requests also the JSON request body. A key recorded several times (a transcript that reads a
  * run before and after a tag change) is answered in recorded order, the last answer repeating. A request
  * that matches nothing is answered `501` and kept in `unknownRequests`: tests assert it stays empty.
- * No answer is ever invented.
+ * No answer is invented; one is derived: the task listing of a step recorded as missing (`GET …/steps/S`
+ * → 404, e.g. the end step of a failed run) is the recorded listing of the same run's `no_such_step`
+ * (`200 []`): the service answers every missing step alike (service-api.md §4.5), and the snapshot records
+ * that answer for one missing step per run. Asked for a page (`_limit` alone), it is that empty answer
+ * with the page header every recorded empty page carries (`X-Limit`, no cursor: service-api.md §5).
  *
  * `legacy: true` emulates a service older than cursor pagination: it ignores query parameters (except
  * on `filtered_tasks`) and sends no `X-Limit` / `X-Next-Cursor` headers, which is exactly how such a
@@ -114,6 +118,27 @@ const decodePath = (raw: string): string =>
     }
   }).join("/")
 
+/** The derived answer for the task listing of a step recorded as missing (see the module comment). */
+const missingStepTasks = (
+  answers: Map<string, Array<Answer>>,
+  method: string,
+  path: string,
+  query: object,
+  body: unknown
+): Array<Answer> | undefined => {
+  const m = /^(\/flows\/[^/]+\/runs\/[^/]+\/steps)\/([^/]+)\/tasks$/.exec(path)
+  if (method !== "GET" || m === null || body !== null) return undefined
+  const keys = Object.keys(query)
+  const limit = (query as Record<string, unknown>)["_limit"]
+  const paged = keys.length === 1 && typeof limit === "string" && /^[1-9]\d*$/.test(limit)
+  if (keys.length > 0 && !paged) return undefined
+  const step = answers.get(keyOf("GET", `${m[1]}/${m[2]}`, {}, null))
+  if (step === undefined || step.some((a) => a.status !== 404)) return undefined
+  const missing = answers.get(keyOf("GET", `${m[1]}/no_such_step/tasks`, {}, null))
+  if (missing === undefined || !paged) return missing
+  return missing.map((a) => ({ ...a, headers: { ...a.headers, "X-Limit": String(Math.min(Number(limit), 500)) } }))
+}
+
 /**
  * Starts a replay server over recorded files (snapshot `responses.jsonl` and/or transcripts).
  */
@@ -147,7 +172,7 @@ export const startReplayServer = async (files: ReadonlyArray<string>, options: R
       requests.push(seen)
       const lookupQuery = options.legacy === true && !path.endsWith("/filtered_tasks") ? {} : query
       const key = keyOf(method, path, lookupQuery, body)
-      const list = answers.get(key)
+      const list = answers.get(key) ?? missingStepTasks(answers, method, path, lookupQuery, body)
       if (list === undefined) {
         unknownRequests.push(seen)
         const msg = Buffer.from(`replay: no recorded response for ${method} ${req.url}`)

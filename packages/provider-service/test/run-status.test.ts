@@ -4,10 +4,11 @@
  * the requests are counted per route so that a regression in their number shows.
  *
  * Python sends 6 per `run.successful`: the `_parameters` step, its tasks, the task's metadata (for
- * `end_step`), the end step, its tasks, and the end task's `_success` artifact. We send 5: no lookup of
- * the `_parameters` step (a step that does not exist lists no tasks). The end step is still looked up
- * before its tasks are listed, as Python does: a missing end step (a failed run) is answered `404` there,
- * and its task listing is not a request the service was recorded answering.
+ * `end_step`), the end step, its tasks, and the end task's `_success` artifact. With no namespace we send
+ * 4: no lookup of the `_parameters` or the end step (a step that does not exist lists no tasks, `200 []`;
+ * the replay server derives that answer for a failed run's missing end step from the recorded
+ * `no_such_step` listing of the same run). In a namespace the end step is looked up, for its namespace
+ * check (5).
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { NodeContext } from "@effect/platform-node"
@@ -30,6 +31,7 @@ interface OracleRun {
   readonly finished_at_ms: number | null
   readonly end_task: string | null
   readonly data_artifacts: ReadonlyArray<string> | null
+  readonly system_tags: ReadonlyArray<string>
 }
 
 const oracleDir = Path.join(fixturesDir, "service-snapshot", "oracle", "flows")
@@ -55,7 +57,7 @@ describe("run status through the service (replayed snapshot)", () => {
   })
 
   /** `f` of every run of the snapshot, each with the routes of the requests it sent. */
-  const eachRun = <A, E, R>(f: (run: Run.Run) => Effect.Effect<A, E, R>) =>
+  const eachRun = <A, E, R>(f: (run: Run.Run) => Effect.Effect<A, E, R>, namespace: (oracle: OracleRun) => string | null = () => null) =>
     Effect.suspend(() => {
       const counter = Observe.requestCounter()
       const layer = Layer.mergeAll(
@@ -68,10 +70,10 @@ describe("run status through the service (replayed snapshot)", () => {
           counter.reset()
           const answer = yield* f(run)
           return { oracle, answer, requests: counter.total(), routes: counter.byRoute() }
-        })).pipe(Namespace.withNamespace(null), Effect.provide(layer))
+        }).pipe(Namespace.withNamespace(namespace(oracle)))).pipe(Effect.provide(layer))
     })
 
-  it.live("successful: the oracle's answer, 5 requests per run (3 when the end step is missing); Python: 6", () =>
+  it.live("successful: the oracle's answer, 4 requests per run (3 when the end step is missing); Python: 6", () =>
     Effect.gen(function*() {
       const results = yield* eachRun(Run.successful)
       assert.strictEqual(results.length, 17)
@@ -79,14 +81,25 @@ describe("run status through the service (replayed snapshot)", () => {
       for (const { answer, oracle, requests, routes } of results) {
         assert.strictEqual(answer, oracle.successful, oracle.pathspec)
         if (oracle.end_task === null) {
-          assert.deepStrictEqual(routes, { [route.tasks]: 1, [route.metadata]: 1, [route.step]: 1 }, oracle.pathspec)
+          assert.deepStrictEqual(routes, { [route.tasks]: 2, [route.metadata]: 1 }, oracle.pathspec)
         } else {
           withEnd++
-          assert.strictEqual(requests, 5, oracle.pathspec)
-          assert.deepStrictEqual(routes, { [route.tasks]: 2, [route.metadata]: 1, [route.step]: 1, [route.artifact]: 1 }, oracle.pathspec)
+          assert.strictEqual(requests, 4, oracle.pathspec)
+          assert.deepStrictEqual(routes, { [route.tasks]: 2, [route.metadata]: 1, [route.artifact]: 1 }, oracle.pathspec)
         }
       }
       assert.strictEqual(withEnd, 15)
+      assert.deepStrictEqual(server.unknownRequests, [])
+    }))
+
+  it.live("successful in the run's own namespace: the same answers, the end step looked up (5 requests)", () =>
+    Effect.gen(function*() {
+      const results = yield* eachRun(Run.successful, (oracle) => oracle.system_tags.find((t) => t.startsWith("user:"))!)
+      for (const { answer, oracle, requests, routes } of results) {
+        assert.strictEqual(answer, oracle.successful, oracle.pathspec)
+        assert.strictEqual(routes[route.step], 1, oracle.pathspec)
+        assert.strictEqual(requests, oracle.end_task === null ? 3 : 5, oracle.pathspec)
+      }
       assert.deepStrictEqual(server.unknownRequests, [])
     }))
 
@@ -108,10 +121,10 @@ describe("run status through the service (replayed snapshot)", () => {
           oracle.data_artifacts === null ? null : [...oracle.data_artifacts].sort(),
           oracle.pathspec
         )
-        // four questions: four times the endpoints and the end step; `_task_ok` twice by name, the listing
+        // four questions: four times the endpoints and the end step's tasks; `_task_ok` twice by name, the listing
         // (pages of 100 records) once
-        const perQuestion = oracle.end_task === null ? { step: 4, tasks: 4, metadata: 4 } : { step: 4, tasks: 8, metadata: 4 }
-        assert.strictEqual(routes[route.step], perQuestion.step, oracle.pathspec)
+        const perQuestion = { tasks: 8, metadata: 4 }
+        assert.strictEqual(routes[route.step], undefined, oracle.pathspec)
         assert.strictEqual(routes[route.tasks], perQuestion.tasks, oracle.pathspec)
         assert.strictEqual(routes[route.metadata], perQuestion.metadata, oracle.pathspec)
         if (oracle.end_task !== null) {
