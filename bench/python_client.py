@@ -36,7 +36,7 @@ reps = int(sys.argv[2])
 only = set(sys.argv[3:])
 
 # Slow scenarios run fewer times (they take seconds each).
-SLOW = {"wide_artifact_y": 3, "all_runs_successful": 3}
+SLOW = {"wide_artifact_y": 5, "all_runs_successful": 5}
 
 
 def digest(ids):

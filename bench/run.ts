@@ -4,7 +4,7 @@
  *
  *   pnpm bench                          build/reuse bench/.workload, run everything, write results
  *   pnpm bench --workload DIR --json    ours only on DIR (holding .metaflow), JSON scenario → {ms, answer}
- *   options: --reps N (default 5) --only a,b --no-python --no-cold --no-service --no-write
+ *   options: --reps N (default 10; slow scenarios at most 5) --only a,b --no-python --no-cold --no-service --no-write
  *            --no-stream (skip the 1 GiB streaming scenario, stream_1gib) --stream-mib N (its size, default 1024)
  */
 import { spawn, spawnSync } from "node:child_process"
@@ -31,7 +31,9 @@ const opt = (name: string): string | undefined => {
   return i >= 0 ? argv[i + 1] : undefined
 }
 const jsonOnly = flag("--json")
-const reps = Number(opt("--reps") ?? 5)
+const reps = Number(opt("--reps") ?? 10)
+/** Repetitions of the scenarios that take seconds (see {@link SLOW}). */
+const slowReps = Math.min(reps, 5)
 const only = opt("--only")?.split(",")
 const log = (...a: Array<unknown>) => {
   if (!jsonOnly) console.error(...a)
@@ -108,9 +110,12 @@ const LABELS: Record<Name, string> = {
   cold_first_answer: "cold start: fresh process → run list"
 }
 
-/** Scenarios that take seconds: at most 3 repetitions (as in the Python driver). */
+/**
+ * Scenarios that take seconds: at most 5 repetitions (as in the Python driver). The others get more: their
+ * min settles only once the JIT has warmed our client's code, a few repetitions in.
+ */
 const SLOW = new Set(["wide_artifact_y", "wide_artifact_y_batch", "all_runs_successful"])
-const repsOf = (n: string) => (SLOW.has(n) ? Math.min(reps, 3) : reps)
+const repsOf = (n: string) => (SLOW.has(n) ? slowReps : reps)
 
 const selected = (n: string) => only === undefined || only.includes(n)
 
@@ -138,7 +143,7 @@ const bundle = async (entry: string): Promise<string> => {
 
 /** Our scenarios in the bundled runner's process: local, or through the service at `serviceUrl`. */
 const runOurs = (runner: string, dir: string, names: ReadonlyArray<string>, serviceUrl?: string): Record<string, Measure> => {
-  const r = spawnSync(process.execPath, [runner, dir, String(reps), String(Math.min(reps, 3)), ...(serviceUrl ? ["--service", serviceUrl] : []), ...names], {
+  const r = spawnSync(process.execPath, [runner, dir, String(reps), String(slowReps), ...(serviceUrl ? ["--service", serviceUrl] : []), ...names], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", jsonOnly ? "ignore" : "inherit"],
     maxBuffer: 64 * 1024 * 1024
@@ -502,6 +507,9 @@ const describeMachine = () => {
   }
 }
 
+/** Heading of RESULTS.md's hand-written section, which a new run keeps. */
+const BEFORE_AND_AFTER = "## Before and after"
+
 const writeResultsMd = (table: string, m: ReturnType<typeof describeMachine>) => {
   const md = `# Bench results (last \`pnpm bench\`)
 
@@ -513,7 +521,7 @@ Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memory_gb} GB memory, ${m.os}; Node ${m
 
 Workload: bench/workload.ts from the real run in bench/template/.metaflow — ScaleFlow (1,000 runs, alice/bob,
 even/odd/tenth tags), WideFlow (one foreach step \`fan\` with 5,000 tasks), ArtifactZooFlow (20 MB artifact).
-Page cache warm (one untimed floor pass first). Each figure: min / median of ${reps} repetitions (slow scenarios: 3).
+Page cache warm (one untimed floor pass first). Each figure: min / median of ${reps} repetitions (slow scenarios: ${slowReps}).
 Each reader runs all its scenarios in one process of its own: ours = esbuild bundle of bench/ours_runner.ts on plain
 node (one runtime reused), Python = bench/python_client.py, floor = bench/floor.ts in the driver (blob memo reset per
 repetition). Service: bench/service.ts in another process, memoised answers, warmed by one untimed pass.
@@ -524,7 +532,11 @@ ${table}
 
 See bench/NOTES.md for the profile findings and what is missing.
 `
-  fs.writeFileSync(path.join(here, "RESULTS.md"), md)
+  // the hand-written comparison with earlier code ("## Before and after ...") is kept across runs
+  const file = path.join(here, "RESULTS.md")
+  const previous = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : ""
+  const handWritten = previous.indexOf(BEFORE_AND_AFTER)
+  fs.writeFileSync(file, handWritten < 0 ? md : `${md}\n${previous.slice(handWritten)}`)
 }
 
 main().catch((e) => {

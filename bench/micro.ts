@@ -1,0 +1,58 @@
+/**
+ * `pnpm bench:micro`: the micro benchmarks behind bench/NOTES.md's bounds ("What is left"), on the cached
+ * bench workload: the cost of one local provider call per method (bench/micro/provider-calls.ts), and of one
+ * HTTP request by client (bench/micro/http-client.ts) against the loopback bench service. Each is bundled
+ * with esbuild and run in a fresh `node` (as bench/run.ts runs our scenarios). Prints tables; writes nothing.
+ *
+ *   pnpm bench:micro [--workload DIR]
+ */
+import { spawn, spawnSync } from "node:child_process"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { build } from "esbuild"
+import { cachedWorkload, FULL_SHAPE } from "./workload.js"
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const repo = path.resolve(here, "..")
+const args = process.argv.slice(2)
+const wi = args.indexOf("--workload")
+const dir = path.resolve(wi >= 0 ? args[wi + 1]! : cachedWorkload(FULL_SHAPE).dir)
+
+const bundle = async (entry: string): Promise<string> => {
+  const out = path.join(here, ".workload", path.basename(entry).replace(/\.ts$/, ".mjs"))
+  await build({
+    entryPoints: [path.join(here, entry)],
+    outfile: out,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    tsconfig: path.join(repo, "tsconfig.base.json"),
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+    logLevel: "warning"
+  })
+  return out
+}
+
+const run = (file: string, arg: string) => {
+  const r = spawnSync(process.execPath, [file, arg], { stdio: "inherit" })
+  if (r.status !== 0) throw new Error(`${path.basename(file)} failed`)
+}
+
+console.log(`workload: ${dir}\n\none local provider call (per run of ScaleFlow, namespace None):`)
+run(await bundle("micro/provider-calls.ts"), dir)
+
+console.log("\none HTTP GET against the loopback bench service (16 at a time):")
+const service = spawn(process.execPath, ["--import", "tsx", path.join(here, "service.ts"), dir], {
+  env: { ...process.env, TSX_TSCONFIG_PATH: path.join(here, "tsconfig.json") },
+  stdio: ["ignore", "pipe", "inherit"]
+})
+try {
+  const port = await new Promise<number>((resolve, reject) => {
+    service.on("error", reject)
+    service.stdout.once("data", (d: Buffer) => resolve((JSON.parse(d.toString().trim().split("\n")[0]!) as { port: number }).port))
+  })
+  run(await bundle("micro/http-client.ts"), `http://127.0.0.1:${port}`)
+} finally {
+  service.kill()
+}
