@@ -9,30 +9,13 @@
 import { spawn, spawnSync } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { build } from "esbuild"
+import { bundle } from "./bundle.js"
 import { cachedWorkload, FULL_SHAPE } from "./workload.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const repo = path.resolve(here, "..")
 const args = process.argv.slice(2)
 const wi = args.indexOf("--workload")
 const dir = path.resolve(wi >= 0 ? args[wi + 1]! : cachedWorkload(FULL_SHAPE).dir)
-
-const bundle = async (entry: string): Promise<string> => {
-  const out = path.join(here, ".workload", path.basename(entry).replace(/\.ts$/, ".mjs"))
-  await build({
-    entryPoints: [path.join(here, entry)],
-    outfile: out,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    tsconfig: path.join(repo, "tsconfig.base.json"),
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: "warning"
-  })
-  return out
-}
 
 const run = (file: string, arg: string) => {
   const r = spawnSync(process.execPath, [file, arg], { stdio: "inherit" })

@@ -13,6 +13,7 @@ import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { bundle } from "./bundle.js"
 import { Floor } from "./floor.js"
 import * as Ours from "./ours.js"
 import { cachedHugeArtifact } from "./huge_artifact.js"
@@ -123,23 +124,6 @@ const hasFlow = (dir: string, flow: string) => fs.existsSync(path.join(dir, ".me
 
 // ---------------------------------------------------------------------------------------------------
 // cold start
-
-const bundle = async (entry: string): Promise<string> => {
-  const out = path.join(here, ".workload", entry.replace(/\.ts$/, ".mjs"))
-  const { build } = await import("esbuild")
-  await build({
-    entryPoints: [path.join(here, entry)],
-    outfile: out,
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    tsconfig: path.join(repo, "tsconfig.base.json"),
-    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
-    logLevel: "warning"
-  })
-  return out
-}
 
 /** Our scenarios in the bundled runner's process: local, or through the service at `serviceUrl`. */
 const runOurs = (runner: string, dir: string, names: ReadonlyArray<string>, serviceUrl?: string): Record<string, Measure> => {
