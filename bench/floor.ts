@@ -5,7 +5,7 @@
  * it is a yardstick, not a client.
  */
 import { createHash } from "node:crypto"
-import { readdirSync, readFileSync } from "node:fs"
+import { opendirSync, readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { gunzipSync } from "node:zlib"
 
@@ -34,6 +34,20 @@ const readJson = <A>(file: string): A | undefined => {
 
 const children = (dir: string): Array<string> => readdirSync(dir).filter((n) => n !== "_meta" && !n.startsWith("."))
 
+/** Children in the file system's order (Python's `glob` order; `readdirSync` sorts by name). */
+const childrenAsListed = (dir: string): Array<string> => {
+  const names: Array<string> = []
+  const handle = opendirSync(dir)
+  try {
+    for (let e = handle.readSync(); e !== null; e = handle.readSync()) {
+      if (e.name !== "_meta" && !e.name.startsWith(".")) names.push(e.name)
+    }
+  } finally {
+    handle.closeSync()
+  }
+  return names
+}
+
 /** Objects below `dir` (those with `_meta/_self.json`), newest first, ties by id descending. */
 const objects = (dir: string): Array<{ id: string; self: SelfRecord }> => {
   const out: Array<{ id: string; self: SelfRecord }> = []
@@ -42,6 +56,16 @@ const objects = (dir: string): Array<{ id: string; self: SelfRecord }> => {
     if (self !== undefined) out.push({ id, self })
   }
   return out.sort((a, b) => b.self.ts_epoch - a.self.ts_epoch || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+}
+
+/** Runs of a flow, newest first; runs of the same millisecond in directory order (Python's stable sort). */
+const runObjects = (dir: string): Array<{ id: string; self: SelfRecord }> => {
+  const out: Array<{ id: string; self: SelfRecord }> = []
+  for (const id of childrenAsListed(dir)) {
+    const self = readJson<SelfRecord>(join(dir, id, "_meta", "_self.json"))
+    if (self !== undefined) out.push({ id, self })
+  }
+  return out.sort((a, b) => b.self.ts_epoch - a.self.ts_epoch)
 }
 
 const hasTag = (s: SelfRecord, t: string) => (s.tags ?? []).includes(t) || (s.system_tags ?? []).includes(t)
@@ -105,7 +129,7 @@ export class Floor {
   }
 
   private runs(flow: string) {
-    return objects(join(this.root, flow))
+    return runObjects(join(this.root, flow))
   }
 
   runIds(flow: string, filter: (s: SelfRecord) => boolean = () => true): IdsAnswer {

@@ -14,7 +14,7 @@ import * as Pathspec from "./Pathspec.js"
 import * as Run from "./Run.js"
 import type { RunRecord } from "./Records.js"
 import { ensureInNamespace, hasAllTags, inNamespace, orNotFound } from "./internal/lookup.js"
-import { FlowObject, newestFirst, RunObject } from "./internal/model.js"
+import { FlowObject, newestFirstInProviderOrder, RunObject } from "./internal/model.js"
 import { NamespaceMismatch as Mismatch } from "./Errors.js"
 
 /**
@@ -86,7 +86,7 @@ const runRecords = (flow: Flow, options: RunsOptions = {}) =>
     }).pipe(Stream.runCollect)
     const kept = Chunk.filter(records, (r) =>
       inNamespace(flow.namespace, r) && hasAllTags(r, tags) && (since === undefined || r.tsEpoch >= since))
-    return newestFirst(Chunk.toReadonlyArray(kept), (r) => r.tsEpoch, (r) => r.runId)
+    return newestFirstInProviderOrder(Chunk.toReadonlyArray(kept), (r) => r.tsEpoch)
   })
 
 const runObject = (flow: Flow, record: RunRecord) =>
@@ -94,6 +94,8 @@ const runObject = (flow: Flow, record: RunRecord) =>
 
 /**
  * The runs of a flow in the flow's namespace, newest first. Python: `iter(flow)`, `flow.runs(*tags)`.
+ * Runs created in the same millisecond keep the provider's order, as in Python (the local folder's
+ * directory order; the service's order).
  *
  * @since 0.1.0
  * @category listing

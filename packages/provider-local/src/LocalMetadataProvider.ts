@@ -11,7 +11,8 @@
  * - steps, tasks and artifacts carry their run's current tags (read once per call);
  * - `mutateRunTags` is the only write: Python's optimistic read-modify-write of the run's `_self.json`.
  *
- * Listings are sorted by name (Python returns raw directory order; core re-sorts anyway).
+ * Listings are sorted by name (core re-sorts them newest first), except runs: those come in the file
+ * system's order, as Python's, since core keeps the provider's order among runs of the same millisecond.
  *
  * @since 0.1.0
  */
@@ -403,9 +404,10 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
 
     listRuns: (p, query) =>
       // read in batches, so that a consumer that stops early (a flow's namespace check wants one run in
-      // the namespace) reads a batch, not the whole flow
+      // the namespace) reads a batch, not the whole flow; in the file system's order, which is Python's
+      // order among runs of the same millisecond (core keeps the provider's order for those)
       Stream.unwrap(Effect.flatMap(dirOf(p.flow), (dir) =>
-        Effect.map(reads.listDir(dir), (names) => {
+        Effect.map(reads.listDirInOrder(dir), (names) => {
           const files = names.filter((name) => name !== "_meta").map((name) => selfFile(dir + path.sep + name))
           return Stream.fromIterable(runBatches(files)).pipe(
             Stream.mapEffect((batch) => readRecords(batch, Records.decodeRun)),

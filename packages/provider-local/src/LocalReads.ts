@@ -13,7 +13,8 @@
  *   or that loops, is absent (`None` / `[]`), as Python's `os.path.isfile` answers `False`;
  * - a file (or a directory above it, below the root) that is a symlink resolving outside the root's real
  *   path is `PathOutsideRoot`, and its content is never returned;
- * - listings are sorted and omit names starting with `.` (Python's `glob` never lists them);
+ * - listings are sorted and omit names starting with `.` (Python's `glob` never lists them), except
+ *   `listDirInOrder`, which keeps the order the file system lists entries in (Python's `glob` order);
  * - any other I/O failure is a `BackendError` naming the path.
  *
  * @since 0.1.0
@@ -35,6 +36,13 @@ import { listDir, makeConfinement, optional, regularFile } from "./internal/file
 export interface LocalReads {
   /** Entry names of a directory, sorted, without hidden names; `[]` when the directory is absent. */
   readonly listDir: (dir: string) => Effect.Effect<ReadonlyArray<string>, Errors.BackendError>
+  /**
+   * Entry names of a directory in the order the file system lists them (the order of Python's `glob`,
+   * which decides Python's order among runs created in the same millisecond), without hidden names; `[]`
+   * when the directory is absent. The portable implementation gives the order its `FileSystem` reports
+   * (sorted by name on Node's `fs.readdir`).
+   */
+  readonly listDirInOrder: (dir: string) => Effect.Effect<ReadonlyArray<string>, Errors.BackendError>
   /** {@link LocalReads.listDir} of many directories, in order. */
   readonly listDirs: (
     dirs: ReadonlyArray<string>
@@ -88,6 +96,7 @@ export const fromFileSystem: Factory = (base) =>
       Effect.zipRight(confinement.check(file), ifRegular(file, fs.readFileString(file)), { concurrent: true })
     const reads: LocalReads = {
       listDir: (dir) => listDir(fs, dir),
+      listDirInOrder: (dir) => listDir(fs, dir, "as-listed"),
       listDirs: (dirs) => Effect.forEach(dirs, (dir) => listDir(fs, dir), { concurrency: READ_CONCURRENCY }),
       readTexts: (files) => Effect.forEach(files, readText, { concurrency: READ_CONCURRENCY }),
       readBytes,

@@ -202,6 +202,35 @@ export const make = (base: string): LocalReads.LocalReads => {
     return names.sort()
   }
 
+  /**
+   * Visible names of a directory in the order the file system lists them: `opendir` reads the directory
+   * stream as Python's `glob` (`os.scandir`) does, where `readdir` (libuv's `scandir`) sorts by name.
+   * Teaches the confinement of plain subdirectories as {@link listOne} does.
+   */
+  const listInOrder = (dir: string): ReadonlyArray<string> => {
+    let handle: NFS.Dir
+    try {
+      handle = NFS.opendirSync(dir)
+    } catch (e) {
+      if (ABSENT.has(codeOf(e) ?? "")) return []
+      throw new Refused(backendError(dir, e))
+    }
+    const names: Array<string> = []
+    const teach = dirs.get(dir) === true
+    try {
+      for (let entry = handle.readSync(); entry !== null; entry = handle.readSync()) {
+        if (entry.name.startsWith(".")) continue
+        names.push(entry.name)
+        if (teach && entry.isDirectory()) remember(dir + NPath.sep + entry.name, true)
+      }
+    } catch (e) {
+      if (!ABSENT.has(codeOf(e) ?? "")) throw new Refused(backendError(dir, e))
+    } finally {
+      handle.closeSync()
+    }
+    return names
+  }
+
   /** Runs a synchronous batch, turning a thrown `Refused` into the effect's failure. */
   const batch = <A>(run: () => A): Effect.Effect<A, Errors.BackendError | Errors.PathOutsideRoot> =>
     Effect.suspend(() => {
@@ -262,6 +291,7 @@ export const make = (base: string): LocalReads.LocalReads => {
 
   return {
     listDir: (dir) => batch(() => listOne(dir)) as Effect.Effect<ReadonlyArray<string>, Errors.BackendError>,
+    listDirInOrder: (dir) => batch(() => listInOrder(dir)) as Effect.Effect<ReadonlyArray<string>, Errors.BackendError>,
     listDirs: (list) =>
       batch(() => list.map(listOne)) as Effect.Effect<ReadonlyArray<ReadonlyArray<string>>, Errors.BackendError>,
     readTexts,

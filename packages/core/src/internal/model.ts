@@ -81,6 +81,14 @@ export const compareIds = (a: string, b: string): number => {
   return a < b ? -1 : a > b ? 1 : 0
 }
 
+/**
+ * Python's run order: newest `created_at` first, runs of the same millisecond in the provider's order
+ * (Python sorts the provider's list with a stable sort: the local folder's directory order, the service's
+ * order), so that a tie (`make_scale.py` gives every run one timestamp) picks the run Python picks.
+ */
+export const newestFirstInProviderOrder = <A>(items: ReadonlyArray<A>, ts: (a: A) => number): Array<A> =>
+  [...items].sort((x, y) => ts(y) - ts(x))
+
 /** Python's child order: newest `created_at` first; ties broken by id, descending, to be deterministic. */
 export const newestFirst = <A>(items: ReadonlyArray<A>, ts: (a: A) => number, id: (a: A) => string): Array<A> =>
   [...items].sort((x, y) => ts(y) - ts(x) || compareIds(id(y), id(x)))

@@ -82,11 +82,18 @@ export const parseJson = (file: string, text: string): Either.Either<unknown, Er
  */
 export const listDir = (
   fs: FileSystem.FileSystem,
-  dir: string
+  dir: string,
+  order: "sorted" | "as-listed" = "sorted"
 ): Effect.Effect<ReadonlyArray<string>, Errors.BackendError> =>
   Effect.map(
     optional(fs.readDirectory(dir), dir),
-    Option.match({ onNone: () => [], onSome: (names) => names.filter((n) => !n.startsWith(".")).sort() })
+    Option.match({
+      onNone: () => [],
+      onSome: (names) => {
+        const visible = names.filter((n) => !n.startsWith("."))
+        return order === "sorted" ? visible.sort() : visible
+      }
+    })
   )
 
 const escapeNonAscii = (s: string): string =>
