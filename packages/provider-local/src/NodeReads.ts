@@ -224,7 +224,9 @@ export const make = (base: string): LocalReads.LocalReads => {
         if (teach && entry.isDirectory()) remember(dir + NPath.sep + entry.name, true)
       }
     } catch (e) {
-      if (!ABSENT.has(codeOf(e) ?? "")) throw new Refused(backendError(dir, e))
+      // removed while being read: absent, as if it had gone before
+      if (ABSENT.has(codeOf(e) ?? "")) return []
+      throw new Refused(backendError(dir, e))
     } finally {
       handle.closeSync()
     }

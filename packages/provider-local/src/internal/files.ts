@@ -75,8 +75,8 @@ export const parseJson = (file: string, text: string): Either.Either<unknown, Er
   })
 
 /**
- * Directory entries, sorted, without hidden names (Python's `glob` never lists names starting with `.`);
- * `[]` when the directory is absent.
+ * Directory entries, sorted (or, with `"as-listed"`, in the order the `FileSystem` gives them), without
+ * hidden names (Python's `glob` never lists names starting with `.`); `[]` when the directory is absent.
  *
  * @internal
  */
