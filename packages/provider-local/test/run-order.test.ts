@@ -38,17 +38,14 @@ const asListed = (dir: string): Array<string> => {
 }
 
 /** Run ids newest first and the latest successful run, as our client answers them. */
-const ours = (layer: Layer.Layer<any, any, any>) =>
+const ours = (layer: ReturnType<typeof LocalProvider.layer>) =>
   Effect.runPromise(
     Effect.gen(function*() {
       const flow = yield* Flow.get("ScaleFlow")
       const runs = Chunk.toReadonlyArray(yield* Stream.runCollect(Flow.runs(flow))).map((r) => r.id)
       const latest = Option.getOrNull(Option.map(yield* Flow.latestSuccessfulRun(flow), (r) => r.id))
       return { runs, latest }
-    }).pipe(Namespace.withNamespace(null), Effect.provide(layer.pipe(Layer.provide(NodeContext.layer))), Effect.scoped) as Effect.Effect<{
-      runs: ReadonlyArray<string>
-      latest: string | null
-    }>
+    }).pipe(Namespace.withNamespace(null), Effect.provide(layer.pipe(Layer.provide(NodeContext.layer))))
   )
 
 describe("runs of the same millisecond", () => {
