@@ -4,7 +4,9 @@
  *
  * - a run (and its steps) is in namespace `ns` when `ns` is null or one of its tags (user or system);
  * - a flow is visible when `ns` is null or at least one of its runs is in `ns` (flows carry no tags);
- * - `Flow.runs(tags)` keeps runs in the namespace that carry ALL the tags, newest first (ties: higher id first);
+ * - `Flow.runs(tags)` keeps runs in the namespace that carry ALL the tags, newest first; runs of the same
+ *   millisecond in the provider's order, as Python (this provider lists through `FileSystem.readDirectory`,
+ *   which on Node is libuv's `scandir`: names in byte order);
  * - lookups of objects outside the namespace fail with NamespaceMismatch, of missing ones with ObjectNotFound;
  * - `id in flow` ignores the namespace.
  */
@@ -78,7 +80,7 @@ const writeWorld = (world: ReadonlyArray<FlowSpec>): string => {
 const inNs = (r: RunSpec, ns: string | null) => ns === null || r.tags.includes(ns) || systemTags(r).includes(ns)
 const hasAll = (r: RunSpec, tags: ReadonlyArray<string>) => tags.every((t) => r.tags.includes(t) || systemTags(r).includes(t))
 const newestFirst = (runs: ReadonlyArray<RunSpec>) =>
-  [...runs].sort((a, b) => b.ts - a.ts || Number(b.id) - Number(a.id))
+  [...runs].sort((a, b) => b.ts - a.ts || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
 const modelRuns = (f: FlowSpec, ns: string | null, tags: ReadonlyArray<string>) =>
   newestFirst(f.runs.filter((r) => inNs(r, ns) && hasAll(r, tags))).map((r) => r.id)
 const flowVisible = (f: FlowSpec, ns: string | null) => ns === null || f.runs.some((r) => inNs(r, ns))
