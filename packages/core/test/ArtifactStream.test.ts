@@ -17,6 +17,7 @@ import { LocalProvider } from "@metaflow-client/provider-local"
 import { NodeGunzip } from "@metaflow-client/provider-local/node"
 import { createHash } from "node:crypto"
 import { buildHugeArtifact } from "../../../bench/huge_artifact.js"
+import { cutAt } from "./pieces.js"
 
 const fixtures = path.resolve(__dirname, "../../../testdata/fixtures/local")
 
@@ -44,13 +45,7 @@ const collect = <E, R>(s: Stream.Stream<Uint8Array, E, R>) =>
 
 /** The input cut at the given offsets, grouped two pieces per Stream chunk (so chunks of several arrays occur). */
 const chunked = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Stream.Stream<Uint8Array> => {
-  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
-  const pieces: Array<Uint8Array> = []
-  let prev = 0
-  for (const c of [...at, bytes.length]) {
-    pieces.push(bytes.subarray(prev, c))
-    prev = c
-  }
+  const pieces = cutAt(bytes, cuts)
   const groups: Array<Chunk.Chunk<Uint8Array>> = []
   for (let i = 0; i < pieces.length; i += 2) groups.push(Chunk.fromIterable(pieces.slice(i, i + 2)))
   return Stream.fromChunks(...groups)

@@ -16,6 +16,7 @@ import { join } from "node:path"
 import * as zlib from "node:zlib"
 import { LocalProvider } from "../src/index.js"
 import { NodeGunzip, NodeLocalProvider } from "../src/node.js"
+import { cutAt } from "../../core/test/pieces.js"
 import { corpusBase, corpusRoot } from "./utils.js"
 
 const native = NodeGunzip.service
@@ -33,17 +34,6 @@ const pieces = (bytes: Uint8Array, size: number): Stream.Stream<Uint8Array> => {
   return Stream.fromIterable(out)
 }
 
-/** The input cut at the given offsets. */
-const cutAt = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Stream.Stream<Uint8Array> => {
-  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b)
-  const out: Array<Uint8Array> = []
-  let prev = 0
-  for (const c of [...at, bytes.length]) {
-    out.push(bytes.subarray(prev, c))
-    prev = c
-  }
-  return Stream.fromIterable(out)
-}
 
 const streamed = (impl: Gunzip.Service, input: Stream.Stream<Uint8Array>, path = "p", maxBytes = Number.POSITIVE_INFINITY) =>
   Effect.either(Effect.map(Stream.runCollect(impl.gunzipStream(input, path, maxBytes)), (c) => concat(Chunk.toReadonlyArray(c))))
@@ -230,7 +220,7 @@ describe("NodeGunzip against the portable gunzip", () => {
         const port = portable.gunzip(input, "p", MAX)
         const nat = native.gunzip(input, "p", MAX)
         agrees(`${m.op} whole`, nat, port)
-        const natS = yield* streamed(native, cutAt(input, cuts))
+        const natS = yield* streamed(native, Stream.fromIterable(cutAt(input, cuts)))
         assert.isTrue(sameOutcome(natS, nat), `${m.op}: native streamed ${show(natS)}, whole ${show(nat)}`)
         if (m.op === "none" || m.op === "members" && m.empties >= 0 && !m.twice) {
           assert.isTrue(Either.isRight(nat) && sameBytes(nat.right, data(d.size, d.seed, d.kind)), `${m.op}: ${show(nat)}`)
