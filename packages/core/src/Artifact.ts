@@ -208,6 +208,26 @@ export const valueUntraced = (artifact: DataArtifact) =>
     return yield* includedContent(artifact, descriptor)
   })
 
+/**
+ * The values of many artifacts, each distinct content (same datastore, location, sha and encoding) read
+ * and decoded once: `values[i]` is the value of `artifacts[i]`. For questions about many tasks, whose
+ * artifacts mostly share a few blobs (`_success` is one of two pickles in every run).
+ *
+ * @internal
+ */
+export const valuesOfMany = (artifacts: ReadonlyArray<DataArtifact>, concurrency: number) =>
+  Effect.gen(function*() {
+    const keyOf = (a: DataArtifact) =>
+      `${a.record.dsType}\u0000${a.record.location}\u0000${a.record.sha}\u0000${a.record.contentType}`
+    const distinct = new Map<string, DataArtifact>()
+    for (const a of artifacts) if (!distinct.has(keyOf(a))) distinct.set(keyOf(a), a)
+    const decoded = yield* Effect.forEach(distinct, ([key, a]) => Effect.map(valueUntraced(a), (v) => [key, v] as const), {
+      concurrency
+    })
+    const byKey = new Map<string, PyValue>(decoded)
+    return artifacts.map((a) => byKey.get(keyOf(a))!)
+  })
+
 const includedContent = (artifact: DataArtifact, d: NonNullable<ReturnType<typeof includedFile>>) =>
   Effect.gen(function*() {
     const scheme = d.url.split("://")[0] ?? ""

@@ -95,6 +95,28 @@ export interface Service {
     name?: string
   ) => Effect.Effect<ReadonlyArray<ArtifactRecord>, StorageError>
   /**
+   * Optional batch form of `listTasks`: the tasks of each step, in the order of `paths`. A backend that
+   * answers many objects in one go (the local folder: one batch of file reads) provides the batch forms;
+   * without them core calls the single-object method per object, a bounded number at a time. Core uses
+   * them for questions about many runs at once (`Run.statuses`).
+   */
+  readonly listTasksOfSteps?: (
+    paths: ReadonlyArray<StepPath>
+  ) => Effect.Effect<ReadonlyArray<ReadonlyArray<TaskRecord>>, StorageError>
+  /** Optional batch form of `listMetadata`: the metadata records of each task, in the order of `paths`. */
+  readonly listMetadataOfTasks?: (
+    paths: ReadonlyArray<TaskPath>,
+    fields?: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<ReadonlyArray<MetadataRecord>>, StorageError>
+  /**
+   * Optional batch form of `listArtifacts` without `attempt`: the artifact records of each task, in the
+   * order of `paths`, under the same contract (at least each task's latest attempt; `name` a hint).
+   */
+  readonly listArtifactsOfTasks?: (
+    paths: ReadonlyArray<TaskPath>,
+    name?: string
+  ) => Effect.Effect<ReadonlyArray<ReadonlyArray<ArtifactRecord>>, StorageError>
+  /**
    * Removes, then adds, user tags of a run, atomically as the backend allows (optimistic retries for the
    * local folder, the mutate endpoint for the service). Core has validated the tags. Returns the run's
    * user tags afterwards.

@@ -17,7 +17,6 @@ import * as Graph from "./Graph.js"
 import { ensureInNamespace, hasAllTags, inNamespace, orNotFound } from "./internal/lookup.js"
 import { ArtifactObject, newestFirst, RunObject, StepObject, TaskObject } from "./internal/model.js"
 import * as Artifact from "./Artifact.js"
-import type { PyValue } from "./PyValue.js"
 
 /**
  * A step: its path, its record, and the namespace it was looked up in.
@@ -233,15 +232,8 @@ export const artifactValues = (step: Step, name: string, options: { readonly con
       new ArtifactObject({ path: { ...step.path, task: record.taskId, artifact: name }, record, namespace: step.namespace, attempt: undefined })
     )
     // identical content (same datastore, sha and encoding) is read and decoded once
-    const keyOf = (a: Artifact.DataArtifact) =>
-      `${a.record.dsType}\u0000${a.record.location}\u0000${a.record.sha}\u0000${a.record.contentType}`
-    const distinct = new Map<string, Artifact.DataArtifact>()
-    for (const a of artifacts) if (!distinct.has(keyOf(a))) distinct.set(keyOf(a), a)
-    const decoded = yield* Effect.forEach(distinct, ([key, a]) => Effect.map(Artifact.valueUntraced(a), (v) => [key, v] as const), {
-      concurrency: options.concurrency ?? 16
-    })
-    const values = new Map<string, PyValue>(decoded)
-    return Stream.fromIterable(artifacts.map((artifact) => ({ artifact, value: values.get(keyOf(artifact))! })))
+    const values = yield* Artifact.valuesOfMany(artifacts, options.concurrency ?? 16)
+    return Stream.fromIterable(artifacts.map((artifact, i) => ({ artifact, value: values[i]! })))
   }))
 
 /**

@@ -106,7 +106,30 @@ const toMetadata = (r: MetadataRecord): Metadata => ({ name: r.fieldName, value:
 export const metadata = (task: Task): Effect.Effect<ReadonlyArray<Metadata>, Artifact.ReadError, MetadataProvider> =>
   metadataWith(task)
 
-const originFields = ["origin-run-id", "origin-task-id"]
+/** Metadata names that mark a task cloned by `resume` (its missing values come from its origin). @internal */
+export const originFields: ReadonlyArray<string> = ["origin-run-id", "origin-task-id"]
+
+/** The clone origin named by a task's own metadata, if it has one. */
+const originOf = (own: ReadonlyArray<Metadata>): { readonly run: string; readonly task: string } | undefined => {
+  const run = own.find((m) => m.name === "origin-run-id")?.value
+  const task = own.find((m) => m.name === "origin-task-id")?.value
+  return typeof task !== "string" || task === "" || typeof run !== "string" ? undefined : { run, task }
+}
+
+/**
+ * `metadataValues` of a task (no explicit attempt) from its records listed beforehand, for batch
+ * listings of many tasks; none for a task cloned by `resume`, whose values need its origin's records too
+ * (ask {@link metadataValues} for that one). The listing must include {@link originFields}.
+ *
+ * @internal
+ */
+export const metadataValuesOfRecords = (
+  records: ReadonlyArray<MetadataRecord>,
+  fields: ReadonlyArray<string>
+): Option.Option<Record<string, unknown>> => {
+  const own = records.map(toMetadata)
+  return originOf(own) === undefined ? Option.some(dictOf(own.filter((m) => fields.includes(m.name)))) : Option.none()
+}
 
 /**
  * `metadata`, optionally only for some field names: the backend is asked for those fields alone (plus the
@@ -123,10 +146,9 @@ const metadataWith = (
     const all = hint === undefined ? yield* md.listMetadata(task.path) : yield* md.listMetadata(task.path, hint)
     const own = (task.attempt === undefined ? all : recordsOfAttempt(all, task.attempt)).map(toMetadata)
     const wanted = (m: Metadata) => fields === undefined || fields.includes(m.name)
-    const originRun = own.find((m) => m.name === "origin-run-id")?.value
-    const originTask = own.find((m) => m.name === "origin-task-id")?.value
-    if (typeof originTask !== "string" || originTask === "" || typeof originRun !== "string") return own.filter(wanted)
-    const originPath = yield* Pathspec.parse("Task", `${task.path.flow}/${originRun}/${task.path.step}/${originTask}`)
+    const origin = originOf(own)
+    if (origin === undefined) return own.filter(wanted)
+    const originPath = yield* Pathspec.parse("Task", `${task.path.flow}/${origin.run}/${task.path.step}/${origin.task}`)
     const inherited = yield* metadataWith(new TaskObject({ ...task, path: originPath, namespace: null, attempt: undefined }), fields)
     const latest = new Map<string, Metadata>()
     for (const m of [...inherited].sort((a, b) => a.createdAt - b.createdAt)) latest.set(m.name, m)

@@ -118,28 +118,40 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
       text === undefined || Option.isNone(text) ? Effect.succeedNone : Effect.map(parseJson(file, text.value), Option.some))
 
   /**
-   * Reads and decodes many record files in one batch, skipping absent ones; a corrupt one fails the batch.
-   * `wrap` maps each decoded record (e.g. adds the run's tags).
+   * Reads and decodes groups of record files in one batch, skipping absent ones; a corrupt one fails the
+   * batch. `out[g]` holds the records of `groups[g]`, each mapped by `wrap` (e.g. given its run's tags).
    */
+  const readRecordGroups = <A, B = A>(
+    groups: ReadonlyArray<ReadonlyArray<string>>,
+    decode: Decoder<A>,
+    wrap?: (a: A, group: number) => B
+  ): Effect.Effect<Array<Array<B>>, Errors.StorageError> =>
+    Effect.flatMap(reads.readTexts(groups.flat()), (texts) => {
+      const out: Array<Array<B>> = []
+      let i = 0
+      for (let g = 0; g < groups.length; g++) {
+        const records: Array<B> = []
+        for (const file of groups[g]!) {
+          const text = texts[i++]!
+          if (Option.isNone(text)) continue
+          const json = parseJson(file, text.value)
+          if (Either.isLeft(json)) return Either.left(json.left)
+          const decoded = decode(json.right, file)
+          if (Either.isLeft(decoded)) return Either.left(decoded.left)
+          records.push(wrap === undefined ? decoded.right as unknown as B : wrap(decoded.right, g))
+        }
+        out.push(records)
+      }
+      return Either.right(out)
+    })
+
+  /** {@link readRecordGroups} of one group. */
   const readRecords = <A, B = A>(
     files: ReadonlyArray<string>,
     decode: Decoder<A>,
     wrap?: (a: A) => B
   ): Effect.Effect<Array<B>, Errors.StorageError> =>
-    Effect.flatMap(reads.readTexts(files), (texts) => {
-      const out: Array<B> = []
-      for (let i = 0; i < texts.length; i++) {
-        const text = texts[i]!
-        if (Option.isNone(text)) continue
-        const file = files[i]!
-        const json = parseJson(file, text.value)
-        if (Either.isLeft(json)) return Either.left(json.left)
-        const decoded = decode(json.right, file)
-        if (Either.isLeft(decoded)) return Either.left(decoded.left)
-        out.push(wrap === undefined ? decoded.right as unknown as B : wrap(decoded.right))
-      }
-      return Either.right(out)
-    })
+    Effect.map(readRecordGroups([files], decode, wrap), (groups) => groups[0]!)
 
   const dirOf = (...ids: ReadonlyArray<string>) => joinIds(path, base, ids)
   const selfFile = (dir: string) => dir + path.sep + "_meta" + path.sep + "_self.json"
@@ -214,6 +226,28 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
 
   const withRunTags = <A extends Records.Tagged>(run: Records.RunRecord) => (a: A): A => Records.withRunTags(a, run)
 
+  /**
+   * For batch listings under many runs: the record of each path's run, each distinct run read once (as
+   * {@link underRun} reads it); none where the run does not exist (its listings are then empty).
+   */
+  const runsOf = (paths: ReadonlyArray<Pathspec.RunPath>) =>
+    Effect.gen(function*() {
+      const byRun = new Map<string, Option.Option<Records.RunRecord>>()
+      for (const p of paths) {
+        const key = `${p.flow}/${p.run}`
+        if (!byRun.has(key)) byRun.set(key, yield* runRecordForTags(p))
+      }
+      return paths.map((p) => byRun.get(`${p.flow}/${p.run}`)!)
+    })
+
+  /** Gives each record of group `g` the tags of run `runs[g]`. */
+  const withTagsOf = (runs: ReadonlyArray<Option.Option<Records.RunRecord>>) => <A extends Records.Tagged>(a: A, g: number): A =>
+    Records.withRunTags(a, Option.getOrThrow(runs[g]!))
+
+  /** Leaves out the entries of paths whose run does not exist. */
+  const whereRunExists = <A>(runs: ReadonlyArray<Option.Option<Records.RunRecord>>, groups: ReadonlyArray<ReadonlyArray<A>>) =>
+    groups.map((group, g) => Option.isSome(runs[g]!) ? group : [])
+
   // ---------------------------------------------------------------------------------------------------
   // artifacts
 
@@ -258,6 +292,42 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
         const files = dirs.flatMap((dir, i) => artifactFiles(dir, listings[i]!, attempt, name))
         return yield* readRecords(files, Records.decodeArtifact, withRunTags(run))
       }))
+
+  const readArtifactsOfTasks = (paths: ReadonlyArray<Pathspec.TaskPath>, name?: string) =>
+    Effect.gen(function*() {
+      const runs = yield* runsOf(paths)
+      const dirs = yield* Effect.forEach(paths, (p) => dirOf(p.flow, p.run, p.step, p.task))
+      const listings = yield* reads.listDirs(dirs.map((dir) => dir + path.sep + "_meta"))
+      const files = whereRunExists(runs, dirs.map((dir, i) => artifactFiles(dir, listings[i]!, undefined, name)))
+      return yield* readRecordGroups(files, Records.decodeArtifact, withTagsOf(runs))
+    })
+
+  const readTasksOfSteps = (paths: ReadonlyArray<Pathspec.StepPath>) =>
+    Effect.gen(function*() {
+      const runs = yield* runsOf(paths)
+      const dirs = yield* Effect.forEach(paths, (p) => dirOf(p.flow, p.run, p.step))
+      const listings = yield* reads.listDirs(dirs)
+      const files = whereRunExists(runs, dirs.map((dir, i) => childDirs(dir, listings[i]!).map(selfFile)))
+      return yield* readRecordGroups(files, Records.decodeTask, withTagsOf(runs))
+    })
+
+  /** `sysmeta_<field>_<ms>.json` files of a `_meta` listing: with a fields hint, only those fields' files. */
+  const metadataFiles = (metaDir: string, names: ReadonlyArray<string>, fields: ReadonlyArray<string> | undefined) => {
+    const wanted = fields === undefined ? undefined : new Set(fields)
+    return names.filter((n) => {
+      if (!n.startsWith("sysmeta_")) return false
+      if (wanted === undefined) return true
+      const m = SYSMETA_FILE.exec(n)
+      return m === null || wanted.has(m[1]!)
+    }).map((name) => path.join(metaDir, name))
+  }
+
+  const readMetadataOfTasks = (paths: ReadonlyArray<Pathspec.TaskPath>, fields?: ReadonlyArray<string>) =>
+    Effect.gen(function*() {
+      const metaDirs = yield* Effect.forEach(paths, (p) => Effect.map(dirOf(p.flow, p.run, p.step, p.task), (dir) => path.join(dir, "_meta")))
+      const listings = yield* reads.listDirs(metaDirs)
+      return yield* readRecordGroups(metaDirs.map((dir, i) => metadataFiles(dir, listings[i]!, fields)), Records.decodeMetadata)
+    })
 
   const readSteps = (p: Pathspec.RunPath) =>
     underRun(p, (run) => Effect.flatMap(dirOf(p.flow, p.run), (dir) => listObjects(dir, Records.decodeStep, withRunTags(run))))
@@ -452,18 +522,14 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
     listMetadata: (p, fields) =>
       Effect.gen(function*() {
         const metaDir = path.join(yield* dirOf(p.flow, p.run, p.step, p.task), "_meta")
-        // `sysmeta_<field>_<ms>.json`: with a fields hint, read only those fields' files
-        const wanted = fields === undefined ? undefined : new Set(fields)
-        const names = (yield* reads.listDir(metaDir)).filter((n) => {
-          if (!n.startsWith("sysmeta_")) return false
-          if (wanted === undefined) return true
-          const m = SYSMETA_FILE.exec(n)
-          return m === null || wanted.has(m[1]!)
-        })
-        return yield* readRecords(names.map((name) => path.join(metaDir, name)), Records.decodeMetadata)
+        return yield* readRecords(metadataFiles(metaDir, yield* reads.listDir(metaDir), fields), Records.decodeMetadata)
       }),
 
     listArtifacts: readArtifacts,
+
+    listTasksOfSteps: readTasksOfSteps,
+    listMetadataOfTasks: readMetadataOfTasks,
+    listArtifactsOfTasks: readArtifactsOfTasks,
 
     mutateRunTags
   }

@@ -13,9 +13,11 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { NodeContext } from "@effect/platform-node"
 import { assert, it } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe } from "vitest"
@@ -100,6 +102,34 @@ describe("run status through the service (replayed snapshot)", () => {
         assert.strictEqual(routes[route.step], 1, oracle.pathspec)
         assert.strictEqual(requests, oracle.end_task === null ? 3 : 5, oracle.pathspec)
       }
+      assert.deepStrictEqual(server.unknownRequests, [])
+    }))
+
+  it.live("Run.outcomes of every run in one call: the oracle's end tasks and answers, the same requests as per run", () =>
+    Effect.gen(function*() {
+      const counter = Observe.requestCounter()
+      const layer = Layer.mergeAll(
+        ServiceMetadataProvider.layer({ url: server.url, onRequest: counter.onRequest }).pipe(Layer.provide(FetchHttpClient.layer)),
+        LocalProvider.storageLayer(snapshotDsRoot)
+      ).pipe(Layer.provideMerge(NodeContext.layer))
+      yield* Effect.gen(function*() {
+        const runs = yield* Effect.forEach(oracleRuns, (oracle) => Run.get(oracle.pathspec))
+        counter.reset()
+        const got = Chunk.toReadonlyArray(yield* Stream.runCollect(Run.outcomes(runs)))
+        assert.deepStrictEqual(got.map((o) => o.run.pathspec), oracleRuns.map((o) => o.pathspec))
+        got.forEach((o, i) => {
+          const oracle = oracleRuns[i]!
+          assert.strictEqual(o.successful, oracle.successful, oracle.pathspec)
+          assert.strictEqual(Option.getOrNull(Option.map(o.endTask, (t) => t.pathspec)), oracle.end_task, oracle.pathspec)
+        })
+        // the service has no batch reads: the backend is asked per object, as `Run.successful` asks it
+        const withEnd = oracleRuns.filter((o) => o.end_task !== null).length
+        assert.deepStrictEqual(counter.byRoute(), {
+          [route.tasks]: 2 * oracleRuns.length,
+          [route.metadata]: oracleRuns.length,
+          [route.artifact]: withEnd
+        })
+      }).pipe(Namespace.withNamespace(null), Effect.provide(layer))
       assert.deepStrictEqual(server.unknownRequests, [])
     }))
 

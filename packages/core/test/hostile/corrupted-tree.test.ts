@@ -27,14 +27,22 @@ interface Query {
   readonly run: Effect.Effect<unknown, unknown, never>
 }
 
-const ids = <A extends { readonly path: object }>(s: Stream.Stream<A, unknown, any>, f: (a: A) => string) =>
+const ids = <A>(s: Stream.Stream<A, unknown, any>, f: (a: A) => string) =>
   Effect.map(Stream.runCollect(s), (c) => Chunk.toArray(c).map(f).sort())
 
 /** The battery for one flow, driven by the pristine structure (so that every query has a stable label). */
 const battery = (flow: string, structure: Structure): Array<Query> => {
   const q: Array<Query> = [
     { label: "flows", pathspec: "", kind: "list", run: ids(Metaflow.flows, (f) => f.path.flow) as never },
-    { label: `runs ${flow}`, pathspec: flow, kind: "list", run: Effect.flatMap(Flow.get(flow), (f) => ids(Flow.runs(f), (r) => r.path.run)) as never }
+    { label: `runs ${flow}`, pathspec: flow, kind: "list", run: Effect.flatMap(Flow.get(flow), (f) => ids(Flow.runs(f), (r) => r.path.run)) as never },
+    {
+      label: `Run.outcomes ${flow}`,
+      pathspec: flow,
+      kind: "list",
+      run: Effect.flatMap(Flow.get(flow), (f) =>
+        Effect.flatMap(Stream.runCollect(Flow.runs(f)), (runs) =>
+          ids(Run.outcomes(runs), (o) => `${o.run.path.run} ${Option.getOrElse(Option.map(o.endTask, (t) => t.pathspec), () => "-")} ${o.successful}`))) as never
+    }
   ]
   for (const [run, steps] of Object.entries(structure)) {
     const rp = `${flow}/${run}`
