@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Run, Status, Step, Task } from "@metaflow-client/core"
+import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -37,6 +38,21 @@ export interface RunSummary {
 
 const sortedUnique = (tags: ReadonlyArray<string>) => Array.from(new Set(tags)).sort()
 
+const summaryOf = (run: Run.Run, status: Status.Status, finished: Date | undefined): RunSummary => {
+  const created = Run.createdAt(run)
+  return {
+    pathspec: run.pathspec,
+    id: run.id,
+    status,
+    created_at: created.toISOString(),
+    created_at_ms: created.getTime(),
+    finished_at: iso(finished),
+    finished_at_ms: finished === undefined ? null : finished.getTime(),
+    user_tags: sortedUnique(run.record.tags),
+    system_tags: sortedUnique(run.record.systemTags)
+  }
+}
+
 /**
  * The summary of a run: status (see core's `Status`), times and tags.
  *
@@ -46,19 +62,27 @@ const sortedUnique = (tags: ReadonlyArray<string>) => Array.from(new Set(tags)).
 export const runSummary = (run: Run.Run) =>
   Effect.gen(function*() {
     const status = yield* Status.ofRun(run)
-    const finished = Option.getOrUndefined(yield* Run.finishedAt(run))
-    const created = Run.createdAt(run)
-    return {
-      pathspec: run.pathspec,
-      id: run.id,
-      status,
-      created_at: created.toISOString(),
-      created_at_ms: created.getTime(),
-      finished_at: iso(finished),
-      finished_at_ms: finished === undefined ? null : finished.getTime(),
-      user_tags: sortedUnique(run.record.tags),
-      system_tags: sortedUnique(run.record.systemTags)
-    } satisfies RunSummary as RunSummary
+    return summaryOf(run, status, Option.getOrUndefined(yield* Run.finishedAt(run)))
+  })
+
+/**
+ * The summaries of many runs, in their order, as {@link runSummary} of each: the end tasks and successes
+ * of all of them are read together (`Run.outcomes`), then each end task's finish time; the remaining
+ * status rules run only for runs that did not succeed. `tick` runs once per summary (progress).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const runSummaries = (runs: ReadonlyArray<Run.Run>, tick: Effect.Effect<void> = Effect.void) =>
+  Effect.gen(function*() {
+    const outcomes = Chunk.toReadonlyArray(yield* Stream.runCollect(Run.outcomes(runs)))
+    return yield* Effect.forEach(outcomes, (o) =>
+      Effect.gen(function*() {
+        const status = o.successful ? "completed" as const : yield* Status.ofRun(o.run)
+        const finished = Option.isSome(o.endTask) ? Option.getOrUndefined(yield* Task.finishedAt(o.endTask.value)) : undefined
+        yield* tick
+        return summaryOf(o.run, status, finished)
+      }), { concurrency: 8 })
   })
 
 /**

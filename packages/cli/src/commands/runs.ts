@@ -16,7 +16,7 @@ import * as Progress from "../render/Progress.js"
 import * as Style from "../render/Style.js"
 import * as Table from "../render/Table.js"
 import { commonOptions, out, outJson, run } from "./common.js"
-import { runSummary, type RunSummary } from "./info.js"
+import { runSummaries, type RunSummary } from "./info.js"
 
 const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }
 
@@ -87,7 +87,7 @@ export const command = Command.make("runs", {
       // without a status filter only the runs shown are inspected; with one, all of them
       const candidates = Option.isNone(o.status) && limit !== undefined ? all.slice(0, limit) : all
       const summarised = yield* Progress.withProgress(env.style, "runs", candidates.length, (p) =>
-        Effect.forEach(candidates, (r) => Effect.zipLeft(runSummary(r), p.tick), { concurrency: 8 }))
+        runSummaries(candidates, p.tick))
       const filtered = Option.isSome(o.status) ? summarised.filter((r) => r.status === o.status.pipe(Option.getOrThrow)) : summarised
       const runs = limit === undefined ? filtered : filtered.slice(0, limit)
       if (env.json) return yield* outJson({ flow: flow.id, namespace: env.namespace, runs })

@@ -16,7 +16,7 @@ import * as Progress from "../render/Progress.js"
 import * as Style from "../render/Style.js"
 import * as Table from "../render/Table.js"
 import { commonOptions, type Env, out, outJson, run } from "./common.js"
-import { countStates, iso, runSummary, taskSummary, type TaskSummary } from "./info.js"
+import { countStates, iso, runSummaries, runSummary, taskSummary, type TaskSummary } from "./info.js"
 import { runsTable } from "./runs.js"
 
 const orEmpty = <A, E, R>(self: Effect.Effect<ReadonlyArray<A>, E, R>) =>
@@ -34,7 +34,7 @@ const showFlow = (env: Env, name: string) =>
     const flow = yield* Flow.get(name)
     const all = Chunk.toArray(yield* Stream.runCollect(Flow.runs(flow)))
     const runs = yield* Progress.withProgress(env.style, "runs", all.length, (p) =>
-      Effect.forEach(all, (r) => Effect.zipLeft(runSummary(r), p.tick), { concurrency: 8 }))
+      runSummaries(all, p.tick))
     const created = Flow.createdAt(flow)
     const latest = runs[0]?.pathspec ?? null
     const latestOk = runs.find((r) => r.status === "completed")?.pathspec ?? null
