@@ -47,6 +47,14 @@ export const allRunsSuccessful = none(Effect.gen(function*() {
   return { runs: ok.length, successful: ok.filter((x) => x).length }
 }))
 
+/** Public API, batched: Run.outcomes over the listed runs (a few backend calls per 256 runs). */
+export const allRunsSuccessfulBatch = none(Effect.gen(function*() {
+  const f = yield* Flow.get("ScaleFlow")
+  const runs = yield* Stream.runCollect(Flow.runs(f))
+  const outcomes = yield* Stream.runCollect(Run.outcomes(runs, { concurrency: CONCURRENCY }))
+  return { runs: Chunk.size(outcomes), successful: Chunk.filter(outcomes, (o) => o.successful).length }
+}))
+
 const wideRun = Effect.gen(function*() {
   const f = yield* Flow.get("WideFlow")
   const runs = yield* Stream.runCollect(Flow.runs(f))
@@ -103,7 +111,13 @@ export const serviceRuntime = (url: string, dir: string) => {
 }
 
 /** The scenarios also asked through the metadata service. */
-export const serviceScenarios = ["runs_all", "all_runs_successful", "wide_artifact_y", "wide_artifact_y_batch"] as const
+export const serviceScenarios = [
+  "runs_all",
+  "all_runs_successful",
+  "all_runs_successful_batch",
+  "wide_artifact_y",
+  "wide_artifact_y_batch"
+] as const
 
 export const scenarios = {
   runs_all: runsAll,
@@ -114,5 +128,6 @@ export const scenarios = {
   wide_artifact_y: wideArtifactY,
   wide_artifact_y_batch: wideArtifactYBatch,
   all_runs_successful: allRunsSuccessful,
+  all_runs_successful_batch: allRunsSuccessfulBatch,
   big_artifact: bigArtifact
 } as const

@@ -14,7 +14,7 @@ const [dir, repsArg, slowArg] = args
 const si = args.indexOf("--service")
 const serviceUrl = si >= 0 ? args[si + 1] : undefined
 const names = args.slice(3).filter((a, i) => a !== "--service" && args[3 + i - 1] !== "--service") as Array<keyof typeof Ours.scenarios>
-const SLOW = new Set(["wide_artifact_y", "wide_artifact_y_batch", "all_runs_successful"])
+const SLOW = new Set(["wide_artifact_y", "wide_artifact_y_batch", "all_runs_successful", "all_runs_successful_batch"])
 
 const setup = serviceUrl === undefined ? { runtime: Ours.localRuntime(dir!), counter: undefined } : Ours.serviceRuntime(serviceUrl, dir!)
 const { runtime, counter } = setup

@@ -39,6 +39,7 @@ describe("bench scenarios (small workload)", () => {
     wide_artifact_y: () => floor.wideArtifactY(),
     wide_artifact_y_batch: () => floor.wideArtifactY(),
     all_runs_successful: () => floor.allRunsSuccessful(),
+    all_runs_successful_batch: () => floor.allRunsSuccessful(),
     big_artifact: () => floor.bigArtifact()
   }
 
