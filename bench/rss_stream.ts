@@ -4,7 +4,10 @@
  * with the peak RSS sampled every 2 ms, then the written file's size and SHA-1 (read back after the
  * measurement) against the expected ones.
  *
- *   node rss_stream.mjs DIR PATHSPEC EXPECTED_SHA1 EXPECTED_BYTES
+ *   node rss_stream.mjs DIR PATHSPEC EXPECTED_SHA1 EXPECTED_BYTES [young=fixed]
+ *
+ * With `young=fixed` the program first stops V8's young generation from growing
+ * (`--semi-space-growth-factor=1`, set at run time), as `mfc get --output` does.
  *
  * Prints {"startMb", "peakMb", "ms", "bytes", "sha1", "sizeOk", "shaOk"}.
  */
@@ -15,13 +18,15 @@ import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
 import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { setFlagsFromString } from "node:v8"
 import { pipeline } from "node:stream/promises"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Stream from "effect/Stream"
 
-const [dir, pathspec, expectedSha, expectedBytes] = process.argv.slice(2) as [string, string, string, string]
+const [dir, pathspec, expectedSha, expectedBytes, young] = process.argv.slice(2) as [string, string, string, string, string?]
+if (young === "young=fixed") setFlagsFromString("--semi-space-growth-factor=1")
 const out = path.join(dir, "streamed.pickle.tmp")
 const mb = (b: number) => Math.round(b / 1024 / 1024)
 // only what a program saving an artifact needs (bench/ours.ts also bundles the service provider)

@@ -8,6 +8,7 @@
  *            --no-stream (skip the 1 GiB streaming scenario, stream_1gib) --stream-mib N (its size, default 1024)
  */
 import { spawn, spawnSync } from "node:child_process"
+import { createHash } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
 import * as os from "node:os"
@@ -271,6 +272,19 @@ const main = async () => {
       mismatches++
       console.error("rss stream failed:", r.stderr)
     }
+    if (rssStream !== undefined) {
+      log("memory: the same with V8's young generation kept from growing, then through `mfc get --output` ...")
+      const fixed = spawnSync(process.execPath, [await bundle("rss_stream.ts"), huge.dir, huge.pathspec, huge.sha, String(huge.pickleBytes), "young=fixed"], {
+        encoding: "utf8"
+      })
+      const m = fixed.status === 0 ? JSON.parse(fixed.stdout.trim().split("\n").at(-1)!) as { peakMb: number; shaOk: boolean } : undefined
+      const cli = cliStreamPeakMb(await bundle("cli_bin.ts"), huge.dir, huge.pathspec, huge.sha)
+      if (m === undefined || !m.shaOk || cli === undefined) {
+        mismatches++
+        console.error("rss stream (young generation fixed, or the CLI) failed:", fixed.stderr)
+      }
+      rssStream = { ...rssStream, youngFixedPeakMb: m?.peakMb ?? null, cliPeakMb: cli ?? null }
+    }
   }
 
   // service: the same questions through provider-service against bench/service.ts (another process)
@@ -338,7 +352,9 @@ const main = async () => {
 
   const table = renderTable(rows) +
     (rss === undefined ? "" : `\n\nRSS of a fresh process (bundled client, bench/rss_walk.ts): ${rss.startMb} MB after import and a first query; peak ${rss.peakListMb} MB while listing the 5,000 tasks; peak ${rss.peakArtifactMb} MB while reading artifact y of each (public API). Target < 200 MB.`) +
-    (rssStream === undefined ? "" : `\n\n${rssStream.mib === 1024 ? "1 GiB" : `${rssStream.mib} MiB`} artifact streamed to a file: peak RSS ${rssStream.peakMb} MB (target < 100 MB); ${rssStream.startMb} MB before, ${fmt(rssStream.ms)} for ${rssStream.bytes} bytes (gzip blob ${rssStream.blobBytes} bytes), SHA-1 ${rssStream.shaOk && rssStream.sizeOk ? "equal to the CAS key" : "**DIFFERS**"} (fresh process, bench/rss_stream.ts: Artifact.stream into a FileSystem sink).`) +
+    (rssStream === undefined ? "" : `\n\n${rssStream.mib === 1024 ? "1 GiB" : `${rssStream.mib} MiB`} artifact streamed to a file: peak RSS ${rssStream.peakMb} MB (target < 100 MB); ${rssStream.startMb} MB before, ${fmt(rssStream.ms)} for ${rssStream.bytes} bytes (gzip blob ${rssStream.blobBytes} bytes), SHA-1 ${rssStream.shaOk && rssStream.sizeOk ? "equal to the CAS key" : "**DIFFERS**"} (fresh process, bench/rss_stream.ts: Artifact.stream into a FileSystem sink).${
+      rssStream.youngFixedPeakMb == null ? "" : ` The same program with V8's young generation kept from growing (\`--semi-space-growth-factor=1\`, set at run time, as \`mfc get --output\` does): ${rssStream.youngFixedPeakMb} MB.`
+    }${rssStream.cliPeakMb == null ? "" : ` \`mfc get --output\` (fresh process, its own maxRSS): ${rssStream.cliPeakMb} MB.`}`) +
     (service.length > 0 ? "\n\n" + renderServiceTable(service) : "")
   if (service.some((r) => !r.answersMatch)) mismatches++
   console.log(table)
@@ -384,6 +400,28 @@ interface RssWalk {
   readonly peakArtifactMb: number
 }
 
+/**
+ * Peak RSS (MB) of `mfc get --output FILE PATHSPEC` in a fresh process (the CLI bundle), read from the
+ * process's own `maxRSS` at exit; undefined when it failed or wrote other bytes than `sha`.
+ */
+const cliStreamPeakMb = (cli: string, dir: string, pathspec: string, sha: string): number | undefined => {
+  const out = path.join(dir, "streamed-by-cli.pickle.tmp")
+  const probe = "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))"
+  try {
+    const r = spawnSync(process.execPath, ["--import", probe, cli, "get", "--all", "--root", dir, "--output", out, pathspec], { encoding: "utf8" })
+    const kb = /maxrss (\d+)/.exec(r.stderr)?.[1]
+    if (r.status !== 0 || kb === undefined) return undefined
+    const hash = createHash("sha1")
+    const fd = fs.openSync(out, "r")
+    const buf = Buffer.allocUnsafe(1 << 20)
+    for (let n; (n = fs.readSync(fd, buf)) > 0;) hash.update(buf.subarray(0, n))
+    fs.closeSync(fd)
+    return hash.digest("hex") === sha ? Math.round(Number(kb) / 1024) : undefined
+  } finally {
+    fs.rmSync(out, { force: true })
+  }
+}
+
 interface RssStream {
   /** Payload size in MiB (1024 by default). */
   readonly mib: number
@@ -396,6 +434,10 @@ interface RssStream {
   readonly expectedSha1: string
   readonly sizeOk: boolean
   readonly shaOk: boolean
+  /** Peak RSS with V8's young generation kept from growing (as `mfc get --output` sets it). */
+  readonly youngFixedPeakMb?: number | null
+  /** Peak RSS of `mfc get --output`. */
+  readonly cliPeakMb?: number | null
 }
 
 interface ServiceRow {
