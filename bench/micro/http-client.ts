@@ -6,9 +6,11 @@
  *
  *   node http-client.mjs SERVICE_URL
  */
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as http from "node:http"
 
@@ -25,8 +27,10 @@ const sixteenAtATime = async (one: () => Promise<unknown>) => {
 }
 const httpAgent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY })
 const runtime = ManagedRuntime.make(NodeHttpClient.layerUndici)
-const viaEffect = (variant: (c: HttpClient.HttpClient) => HttpClient.HttpClient) => () =>
-  runtime.runPromise(Effect.gen(function*() {
+const nodeRuntime = ManagedRuntime.make(NodeHttpClient.layerWithoutAgent.pipe(Layer.provide(NodeHttpClient.makeAgentLayer({ keepAlive: true }))))
+const fetchRuntime = ManagedRuntime.make(FetchHttpClient.layer)
+const viaEffect = (variant: (c: HttpClient.HttpClient) => HttpClient.HttpClient, rt: ManagedRuntime.ManagedRuntime<HttpClient.HttpClient, never> = runtime) => () =>
+  rt.runPromise(Effect.gen(function*() {
     const client = variant(yield* HttpClient.HttpClient)
     yield* Effect.forEach(Array.from({ length: N }), () => Effect.flatMap(client.get(url), (r) => r.text), {
       concurrency: CONCURRENCY,
@@ -49,7 +53,9 @@ const clients: Record<string, () => Promise<unknown>> = {
     }),
   "Effect HttpClient (undici)": viaEffect((c) => c),
   "  without trace propagation": viaEffect((c) => HttpClient.withTracerPropagation(c, false)),
-  "  without spans": viaEffect((c) => HttpClient.withTracerDisabledWhen(c, () => true))
+  "  without spans": viaEffect((c) => HttpClient.withTracerDisabledWhen(c, () => true)),
+  "Effect HttpClient (node:http, keep-alive)": viaEffect((c) => c, nodeRuntime),
+  "Effect HttpClient (fetch)": viaEffect((c) => c, fetchRuntime)
 }
 const best: Record<string, number> = {}
 // rounds interleave the clients, so that a noisy moment does not land on one of them only
@@ -62,4 +68,6 @@ for (let round = 0; round < 6; round++) {
 }
 for (const [name, us] of Object.entries(best)) console.log(`${name.padEnd(30)} ${us.toFixed(1).padStart(7)} µs per request`)
 await runtime.dispose()
+await nodeRuntime.dispose()
+await fetchRuntime.dispose()
 httpAgent.destroy()
