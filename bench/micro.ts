@@ -1,6 +1,7 @@
 /**
  * `pnpm bench:micro`: the micro benchmarks behind bench/NOTES.md's bounds ("What is left"), on the cached
- * bench workload: the cost of one local provider call per method (bench/micro/provider-calls.ts), and of one
+ * bench workload: the cost of one local provider call per method (bench/micro/provider-calls.ts), of the
+ * system calls under `successful` (bench/micro/status-syscalls.ts), and of one
  * HTTP request by client (bench/micro/http-client.ts) against the loopback bench service. Each is bundled
  * with esbuild and run in a fresh `node` (as bench/run.ts runs our scenarios). Prints tables; writes nothing.
  *
@@ -24,6 +25,9 @@ const run = (file: string, arg: string) => {
 
 console.log(`workload: ${dir}\n\none local provider call (per run of ScaleFlow, namespace None):`)
 run(await bundle("micro/provider-calls.ts"), dir)
+
+console.log("\nthe system calls under `successful` of one run (plain synchronous node:fs):")
+run(await bundle("micro/status-syscalls.ts"), dir)
 
 console.log("\none HTTP GET against the loopback bench service (16 at a time):")
 const service = spawn(process.execPath, ["--import", "tsx", path.join(here, "service.ts"), dir], {
