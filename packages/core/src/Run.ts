@@ -252,9 +252,11 @@ const outcomesOfBatch = (runs: ReadonlyArray<Run>, concurrency: number) =>
         }
       ), { concurrency, discard: true })
     const renamed = endNames.flatMap((name, run) => name === "end" ? [] : [run])
-    const again = yield* Batch.tasksOfSteps(md, renamed.map((run) => stepPath(runs[run]!, endNames[run]!)), concurrency)
+    // a name read from metadata is checked as a pathspec, as on the per-run path
+    const renamedPaths = yield* Effect.forEach(renamed, (run) => Pathspec.parse("Step", `${runs[run]!.pathspec}/${endNames[run]}`))
+    const again = yield* Batch.tasksOfSteps(md, renamedPaths, concurrency)
     const ends = [...guesses]
-    renamed.forEach((run, k) => (ends[run] = newestTask(stepPath(runs[run]!, endNames[run]!), again[k]!)))
+    renamed.forEach((run, k) => (ends[run] = newestTask(renamedPaths[k]!, again[k]!)))
     const endTasks = present(ends)
     const listed = yield* Batch.artifactsOfTasks(md, endTasks.map((e) => e.task.path), "_success", concurrency)
     const successes = endTasks.flatMap(({ run, task }, i) => {

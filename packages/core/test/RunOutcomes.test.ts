@@ -13,7 +13,7 @@ import * as path from "node:path"
 import { Flow, MetadataProvider, Metaflow, Namespace, Run } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
 import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
-import { corpus, custom, flow, makeRoot, plain, withCounted } from "./endpoints-fixture.js"
+import { corpus, custom, flow, makeRoot, plain, setParameterMeta, withCounted } from "./endpoints-fixture.js"
 
 const fixtures = path.resolve(__dirname, "../../../testdata/fixtures")
 
@@ -97,6 +97,22 @@ describe("Run.outcomes", () => {
         assert.isFalse(changed.successful)
         assert.isFalse(yield* Run.successful(changed.run))
         assert.isTrue(got.some((o) => o.successful), "the other runs still succeeded")
+      }).pipe(Namespace.withNamespace(null), Effect.provide(layer))
+    }))
+
+  it.effect("an end step name that is not a step id fails typed, as `Run.successful` does", () =>
+    Effect.gen(function*() {
+      const root = fs.mkdtempSync(path.join(os.tmpdir(), "mfc-outcomes-"))
+      fs.cpSync(path.join(corpus, flow), path.join(root, ".metaflow", flow), { recursive: true })
+      setParameterMeta(path.join(root, ".metaflow", flow, plain), "end_step", "../escape")
+      const layer = NodeLocalProvider.layer({ root }).pipe(Layer.provideMerge(NodeContext.layer))
+      yield* Effect.gen(function*() {
+        const run = yield* Run.get(`${flow}/${plain}`)
+        const batched = yield* Effect.flip(outcomesOf([run]))
+        const single = yield* Effect.flip(Run.successful(run))
+        assert.strictEqual(batched._tag, "InvalidPathspec")
+        assert.strictEqual(batched._tag, single._tag)
+        assert.include(batched.message, "../escape")
       }).pipe(Namespace.withNamespace(null), Effect.provide(layer))
     }))
 

@@ -37,7 +37,7 @@ const renameStepRecords = (dir: string, to: string): void => {
 }
 
 /** Sets the value of the `_parameters` task's `field` metadata. */
-const setParameterMeta = (runDir: string, field: string, value: string): void => {
+export const setParameterMeta = (runDir: string, field: string, value: string): void => {
   for (const task of fs.readdirSync(path.join(runDir, "_parameters")).filter((t) => t !== "_meta")) {
     const meta = path.join(runDir, "_parameters", task, "_meta")
     for (const f of fs.readdirSync(meta).filter((n) => n.startsWith(`sysmeta_${field}_`))) {
