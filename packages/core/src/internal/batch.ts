@@ -4,19 +4,29 @@
  * of the paths asked.
  */
 import * as Effect from "effect/Effect"
+import type { StorageError } from "../Errors.js"
 import type { Service } from "../MetadataProvider.js"
 import type { StepPath, TaskPath } from "../Pathspec.js"
 
 /** How many single-object calls run at once when the backend has no batch form. */
 export const defaultConcurrency = 16
 
-/** The tasks of each step. */
-export const tasksOfSteps = (md: Service, paths: ReadonlyArray<StepPath>, concurrency = defaultConcurrency) =>
+/** `batch(paths)` where the backend has it, else `single` of each path, `concurrency` at a time. */
+const many = <P, A>(
+  paths: ReadonlyArray<P>,
+  batch: ((paths: ReadonlyArray<P>) => Effect.Effect<ReadonlyArray<A>, StorageError>) | undefined,
+  single: (path: P) => Effect.Effect<A, StorageError>,
+  concurrency: number
+): Effect.Effect<ReadonlyArray<A>, StorageError> =>
   paths.length === 0
     ? Effect.succeed([])
-    : md.listTasksOfSteps !== undefined
-    ? md.listTasksOfSteps(paths)
-    : Effect.forEach(paths, (p) => md.listTasks(p), { concurrency })
+    : batch !== undefined
+    ? batch(paths)
+    : Effect.forEach(paths, single, { concurrency })
+
+/** The tasks of each step. */
+export const tasksOfSteps = (md: Service, paths: ReadonlyArray<StepPath>, concurrency = defaultConcurrency) =>
+  many(paths, md.listTasksOfSteps && ((ps) => md.listTasksOfSteps!(ps)), (p) => md.listTasks(p), concurrency)
 
 /** The metadata records of each task (`fields`: the port's narrowing hint). */
 export const metadataOfTasks = (
@@ -25,11 +35,7 @@ export const metadataOfTasks = (
   fields: ReadonlyArray<string> | undefined,
   concurrency = defaultConcurrency
 ) =>
-  paths.length === 0
-    ? Effect.succeed([])
-    : md.listMetadataOfTasks !== undefined
-    ? md.listMetadataOfTasks(paths, fields)
-    : Effect.forEach(paths, (p) => md.listMetadata(p, fields), { concurrency })
+  many(paths, md.listMetadataOfTasks && ((ps) => md.listMetadataOfTasks!(ps, fields)), (p) => md.listMetadata(p, fields), concurrency)
 
 /** The artifact records of each task, latest attempt included (`name`: the port's narrowing hint). */
 export const artifactsOfTasks = (
@@ -38,8 +44,4 @@ export const artifactsOfTasks = (
   name: string | undefined,
   concurrency = defaultConcurrency
 ) =>
-  paths.length === 0
-    ? Effect.succeed([])
-    : md.listArtifactsOfTasks !== undefined
-    ? md.listArtifactsOfTasks(paths, name)
-    : Effect.forEach(paths, (p) => md.listArtifacts(p, undefined, name), { concurrency })
+  many(paths, md.listArtifactsOfTasks && ((ps) => md.listArtifactsOfTasks!(ps, name)), (p) => md.listArtifacts(p, undefined, name), concurrency)
