@@ -118,6 +118,11 @@ describe("Run.outcomes", () => {
 
   const root = makeRoot()
 
+  it.effect("no runs: no outcomes, no backend call", () =>
+    Effect.gen(function*() {
+      assert.deepStrictEqual(yield* outcomesOf([]), [])
+    }).pipe(Effect.provide(Layer.succeed(MetadataProvider.MetadataProvider, {} as MetadataProvider.Service))))
+
   it.live("follows the end step a run names (`finish`, beside a decoy `end`) in one extra listing", () =>
     withCounted(root, (calls) =>
       Effect.gen(function*() {
