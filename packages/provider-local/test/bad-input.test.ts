@@ -132,6 +132,26 @@ it.layer(TestLive)("bad input", (it) => {
       expectCorrupt(yield* Effect.flip(md.listArtifacts({ flow: "Good", run: "1" })), "Good/1/s/7/_meta/0_artifact_x.json")
     }))
 
+  it.effect("the batch forms fail as the single-object methods do, list nothing under a missing run, refuse bad ids", () =>
+    Effect.gen(function*() {
+      const md = yield* MetadataProvider.MetadataProvider
+      const task = { flow: "Good", run: "1", step: "s", task: "7" }
+      const step = { flow: "Good", run: "1", step: "s" }
+      expectCorrupt(yield* Effect.flip(md.listTasksOfSteps!([step])), "Good/1/s/8/_meta/_self.json")
+      expectCorrupt(yield* Effect.flip(md.listMetadataOfTasks!([task])), "Good/1/s/7/_meta/sysmeta_bad_1.json", "not JSON")
+      expectCorrupt(yield* Effect.flip(md.listArtifactsOfTasks!([task])), "Good/1/s/7/_meta/0_artifact_x.json")
+      // run 3 has no record: its step lists no tasks, as `listTasks` answers; a missing step lists none either
+      const lists = yield* md.listTasksOfSteps!([{ flow: "Good", run: "3", step: "s" }, { flow: "Good", run: "1", step: "nope" }])
+      assert.deepStrictEqual(lists, [[], []])
+      assert.deepStrictEqual(lists[0], yield* md.listTasks({ flow: "Good", run: "3", step: "s" }))
+      for (const bad of ["..", "a/b", ""]) {
+        const e = yield* Effect.flip(md.listTasksOfSteps!([{ flow: "Good", run: "1", step: bad }]))
+        assert.strictEqual(e._tag, "PathOutsideRoot", JSON.stringify(bad))
+        const m = yield* Effect.flip(md.listMetadataOfTasks!([{ ...task, task: bad }]))
+        assert.strictEqual(m._tag, "PathOutsideRoot", JSON.stringify(bad))
+      }
+    }))
+
   it.effect("storage refuses symlinks that escape the root, follows those that stay inside", () =>
     Effect.gen(function*() {
       const st = yield* Datastore.LocalStorage
