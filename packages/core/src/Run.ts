@@ -240,17 +240,20 @@ const outcomesOfBatch = (runs: ReadonlyArray<Run>, concurrency: number) =>
     const fields = ["end_step"]
     const metadata = yield* Batch.metadataOfTasks(md, paramTasks.map((p) => p.task.path), [...fields, ...Task.originFields], concurrency)
     const endNames: Array<string> = runs.map(() => "end")
-    yield* Effect.forEach(paramTasks, ({ run, task }, i) =>
-      Effect.map(
-        Option.match(Task.metadataValuesOfRecords(metadata[i]!, fields), {
-          onSome: Effect.succeed,
-          onNone: () => Task.metadataValuesUntraced(task, fields) // a task cloned by resume
-        }),
-        (dict) => {
-          const end = dict["end_step"]
-          if (typeof end === "string") endNames[run] = end
-        }
-      ), { concurrency, discard: true })
+    const setEnd = (run: number, dict: Record<string, unknown>) => {
+      const end = dict["end_step"]
+      if (typeof end === "string") endNames[run] = end
+    }
+    // a task cloned by resume also needs its origin's records: asked for on its own (rare)
+    const clones = paramTasks.filter(({ run }, i) =>
+      Option.match(Task.metadataValuesOfRecords(metadata[i]!, fields), {
+        onSome: (dict) => (setEnd(run, dict), false),
+        onNone: () => true
+      }))
+    yield* Effect.forEach(clones, ({ run, task }) => Effect.map(Task.metadataValuesUntraced(task, fields), (dict) => setEnd(run, dict)), {
+      concurrency,
+      discard: true
+    })
     const renamed = endNames.flatMap((name, run) => name === "end" ? [] : [run])
     // a name read from metadata is checked as a pathspec, as on the per-run path
     const renamedPaths = yield* Effect.forEach(renamed, (run) => Pathspec.parse("Step", `${runs[run]!.pathspec}/${endNames[run]}`))

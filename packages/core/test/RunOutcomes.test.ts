@@ -138,6 +138,32 @@ describe("Run.outcomes", () => {
         assert.deepStrictEqual(calls.count, { listTasksOfSteps: 2, listMetadataOfTasks: 1, listArtifactsOfTasks: 1 })
       })))
 
+  it.effect("a `_parameters` task cloned by resume takes `end_step` from its origin, as the per-run path does", () =>
+    Effect.gen(function*() {
+      // a fresh copy: run `plain`'s `_parameters` task becomes a clone of run `custom`'s (which names
+      // `finish`) and loses its own `end_step`, so its end step is `finish`, which `plain` lacks
+      const root = makeRoot()
+      const meta = path.join(root, ".metaflow", flow, plain, "_parameters", "0", "_meta")
+      const names = fs.readdirSync(meta)
+      for (const n of names.filter((n) => n.startsWith("sysmeta_end_step_"))) fs.rmSync(path.join(meta, n))
+      const sample = JSON.parse(fs.readFileSync(path.join(meta, names.find((n) => n.startsWith("sysmeta_user_"))!), "utf8"))
+      for (const [field, value] of [["origin-run-id", custom], ["origin-task-id", "0"]] as const) {
+        fs.writeFileSync(
+          path.join(meta, `sysmeta_${field}_${sample.ts_epoch}.json`),
+          JSON.stringify({ ...sample, field_name: field, type: field, value })
+        )
+      }
+      const layer = NodeLocalProvider.layer({ root }).pipe(Layer.provideMerge(NodeContext.layer))
+      yield* Effect.gen(function*() {
+        const run = yield* Run.get(`${flow}/${plain}`)
+        assert.deepStrictEqual(yield* Run.graphEndpoints(run), { start: "start", end: "finish" })
+        const [outcome] = yield* outcomesOf([run])
+        assert.isTrue(Option.isNone(outcome!.endTask))
+        assert.isFalse(outcome!.successful)
+        assert.isTrue(Option.isNone(yield* Run.endTask(run)))
+      }).pipe(Namespace.withNamespace(null), Effect.provide(layer))
+    }))
+
   it.live("in a namespace: the per-run path (the end step looked up), the same answers", () =>
     Effect.gen(function*() {
       const user = JSON.parse(fs.readFileSync(path.join(root, ".metaflow", flow, plain, "_meta", "_self.json"), "utf8")).user_name
