@@ -98,7 +98,7 @@ export interface Service {
    * Optional batch form of `listTasks`: the tasks of each step, in the order of `paths`. A backend that
    * answers many objects in one go (the local folder: one batch of file reads) provides the batch forms;
    * without them core calls the single-object method per object, a bounded number at a time. Core uses
-   * them for questions about many runs at once (`Run.statuses`).
+   * them for questions about many runs at once (`Run.outcomes`).
    */
   readonly listTasksOfSteps?: (
     paths: ReadonlyArray<StepPath>

@@ -13,13 +13,13 @@ import { MetadataProvider } from "./MetadataProvider.js"
 import * as Namespace from "./Namespace.js"
 import * as Pathspec from "./Pathspec.js"
 import * as Artifact from "./Artifact.js"
-import type { StepRecord, TaskRecord } from "./Records.js"
+import type { StepRecord } from "./Records.js"
 import * as Step from "./Step.js"
 import * as Tags from "./Tags.js"
 import * as Task from "./Task.js"
 import { ensureInNamespace, hasAllTags, inNamespace, orNotFound } from "./internal/lookup.js"
 import * as Batch from "./internal/batch.js"
-import { ArtifactObject, newestFirst, RunObject, StepObject, TaskObject } from "./internal/model.js"
+import { newestFirst, RunObject, StepObject } from "./internal/model.js"
 import { truthy } from "./internal/values.js"
 
 /**
@@ -209,13 +209,6 @@ export const outcomes = (runs: Iterable<Run>, options: { readonly concurrency?: 
     Stream.withSpan("Run.outcomes")
   )
 
-const newestTask = (path: Pathspec.StepPath, records: ReadonlyArray<TaskRecord>): Option.Option<Task.Task> => {
-  const newest = newestFirst(records, (r) => r.tsEpoch, (r) => r.taskId)[0]
-  return newest === undefined
-    ? Option.none()
-    : Option.some(new TaskObject({ path: { ...path, task: newest.taskId }, record: newest, namespace: null, attempt: undefined }))
-}
-
 const outcomesOfBatch = (runs: ReadonlyArray<Run>, concurrency: number) =>
   Effect.gen(function*() {
     const md = yield* MetadataProvider
@@ -231,8 +224,8 @@ const outcomesOfBatch = (runs: ReadonlyArray<Run>, concurrency: number) =>
     // may name another step; that one is read next, for those runs only
     const stepPath = (run: Run, step: string): Pathspec.StepPath => ({ ...run.path, step })
     const first = yield* Batch.tasksOfSteps(md, runs.flatMap((run) => [stepPath(run, "_parameters"), stepPath(run, "end")]), concurrency)
-    const params = runs.map((run, i) => newestTask(stepPath(run, "_parameters"), first[2 * i]!))
-    const guesses = runs.map((run, i) => newestTask(stepPath(run, "end"), first[2 * i + 1]!))
+    const params = runs.map((run, i) => Step.newestTaskOf(stepPath(run, "_parameters"), null, first[2 * i]!))
+    const guesses = runs.map((run, i) => Step.newestTaskOf(stepPath(run, "end"), null, first[2 * i + 1]!))
     // tasks are paired with the index of their run: a batch may hold runs of several flows
     const present = (tasks: ReadonlyArray<Option.Option<Task.Task>>) =>
       tasks.flatMap((t, run) => Option.isSome(t) ? [{ run, task: t.value }] : [])
@@ -259,15 +252,12 @@ const outcomesOfBatch = (runs: ReadonlyArray<Run>, concurrency: number) =>
     const renamedPaths = yield* Effect.forEach(renamed, (run) => Pathspec.parse("Step", `${runs[run]!.pathspec}/${endNames[run]}`))
     const again = yield* Batch.tasksOfSteps(md, renamedPaths, concurrency)
     const ends = [...guesses]
-    renamed.forEach((run, k) => (ends[run] = newestTask(renamedPaths[k]!, again[k]!)))
+    renamed.forEach((run, k) => (ends[run] = Step.newestTaskOf(renamedPaths[k]!, null, again[k]!)))
     const endTasks = present(ends)
     const listed = yield* Batch.artifactsOfTasks(md, endTasks.map((e) => e.task.path), "_success", concurrency)
     const successes = endTasks.flatMap(({ run, task }, i) => {
       const record = Task.latestAttemptOnly(listed[i]!).find((r) => r.name === "_success")
-      const artifact = record === undefined
-        ? undefined
-        : new ArtifactObject({ path: { ...task.path, artifact: "_success" }, record, namespace: null, attempt: undefined })
-      return artifact === undefined ? [] : [{ run, artifact }]
+      return record === undefined ? [] : [{ run, artifact: Task.artifactObject(task, record) }]
     })
     const values = yield* Artifact.valuesOfMany(successes.map((s) => s.artifact), concurrency)
     const succeeded: Array<boolean> = runs.map(() => false)

@@ -58,10 +58,22 @@ export const taskRecords = (step: Pick<Step, "path" | "namespace">, tags: Readon
  * exist has no tasks).
  */
 export const newestTaskAt = (path: Pathspec.StepPath, namespace: Namespace.Namespace) =>
-  Effect.map(taskRecords({ path, namespace }), (records) =>
-    records.length === 0
-      ? Option.none<Task.Task>()
-      : Option.some(new TaskObject({ path: { ...path, task: records[0]!.taskId }, record: records[0]!, namespace, attempt: undefined })))
+  Effect.flatMap(MetadataProvider, (md) => Effect.map(md.listTasks(path), (records) => newestTaskOf(path, namespace, records)))
+
+/**
+ * @internal the newest task in the namespace among a step's task records as the backend listed them (a
+ * batch listing gives them for many steps at once).
+ */
+export const newestTaskOf = (
+  path: Pathspec.StepPath,
+  namespace: Namespace.Namespace,
+  records: ReadonlyArray<TaskRecord>
+): Option.Option<Task.Task> => {
+  const newest = newestFirst(records.filter((r) => inNamespace(namespace, r)), (r) => r.tsEpoch, (r) => r.taskId)[0]
+  return newest === undefined
+    ? Option.none()
+    : Option.some(new TaskObject({ path: { ...path, task: newest.taskId }, record: newest, namespace, attempt: undefined }))
+}
 
 /**
  * Tasks of the step, newest first (not by index or id). Python: `iter(step)`, `step.tasks(*tags)`.

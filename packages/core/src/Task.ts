@@ -242,7 +242,8 @@ export const artifactRecord = (task: Task, name: string) =>
       return Option.fromNullable(records.find((r) => r.name === name))
     }))
 
-const artifactObject = (task: Task, record: ArtifactRecord) =>
+/** @internal the artifact object of one of the task's records. */
+export const artifactObject = (task: Task, record: ArtifactRecord) =>
   new ArtifactObject({ path: { ...task.path, artifact: record.name }, record, namespace: task.namespace, attempt: task.attempt })
 
 /**
