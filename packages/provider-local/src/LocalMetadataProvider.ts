@@ -332,8 +332,6 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
   const readSteps = (p: Pathspec.RunPath) =>
     underRun(p, (run) => Effect.flatMap(dirOf(p.flow, p.run), (dir) => listObjects(dir, Records.decodeStep, withRunTags(run))))
 
-  const readTasks = (p: Pathspec.StepPath) =>
-    underRun(p, (run) => Effect.flatMap(dirOf(p.flow, p.run, p.step), (dir) => listObjects(dir, Records.decodeTask, withRunTags(run))))
 
   // ---------------------------------------------------------------------------------------------------
   // tag mutation
@@ -506,7 +504,8 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
         return Option.some(Records.withRunTags(step.value, run))
       }),
 
-    listTasks: readTasks,
+    // one object's children are the batch forms' answer for one path: one way to list them
+    listTasks: (p) => Effect.map(readTasksOfSteps([p]), (groups) => groups[0]!),
 
     getTask: (p) =>
       Effect.gen(function*() {
@@ -519,11 +518,7 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
         return Option.some(Records.withRunTags(task.value, run))
       }),
 
-    listMetadata: (p, fields) =>
-      Effect.gen(function*() {
-        const metaDir = path.join(yield* dirOf(p.flow, p.run, p.step, p.task), "_meta")
-        return yield* readRecords(metadataFiles(metaDir, yield* reads.listDir(metaDir), fields), Records.decodeMetadata)
-      }),
+    listMetadata: (p, fields) => Effect.map(readMetadataOfTasks([p], fields), (groups) => groups[0]!),
 
     listArtifacts: readArtifacts,
 
