@@ -120,8 +120,10 @@ const latestAttemptOnly = (records: ReadonlyArray<Records.ArtifactRecord>): Read
 }
 
 /**
- * Builds the provider from options, using the `HttpClient` in context (its transport, keep-alive and
- * tracing are the application's choice).
+ * Builds the provider from options, using the `HttpClient` in context (its transport and keep-alive are
+ * the application's choice). Each request gets the client's span when the application has installed a
+ * tracer; under Effect's built-in tracer, whose spans go nowhere, requests make none (they cost a fifth
+ * of a loopback request). Public functions of core keep their one span per call either way.
  *
  * @since 0.1.0
  * @category constructors
@@ -134,7 +136,9 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
   const api: Api.Api = {
     baseUrl,
     client,
+    scopedClient: HttpClient.withScope(client),
     auth: authOf(options),
+    fixedHeaders: options.auth === undefined ? Auth.reveal(options.headers ?? {}) : undefined,
     timeout: Duration.decode(options.timeout ?? "30 seconds"),
     retries: Math.max(0, Math.floor(options.retries ?? 4)),
     retryDelay: Duration.decode(options.retryDelay ?? "250 millis"),

@@ -13,6 +13,8 @@ export type Behaviour =
   | { readonly kind: "slow"; readonly ms?: number; readonly body?: unknown }
   /** Headers with a Content-Length larger than the body, half the body, then the socket is destroyed. */
   | { readonly kind: "truncate"; readonly body: unknown }
+  /** Headers and half the body, then nothing more (the socket stays open): a body that never completes. */
+  | { readonly kind: "stall"; readonly body: unknown }
   /** The connection is reset before any answer. */
   | { readonly kind: "reset" }
 
@@ -29,6 +31,8 @@ export interface Hit {
 export interface FaultServer {
   readonly url: string
   readonly hits: Array<Hit>
+  /** Paths of never-answered requests whose connection the client closed. */
+  readonly abandoned: Array<string>
   /** Sets the script of a path (`/flows/F/runs/1`, query excluded). */
   readonly script: (path: string, behaviours: ReadonlyArray<Behaviour>) => void
   readonly close: () => Promise<void>
@@ -44,6 +48,7 @@ const json = (res: Http.ServerResponse, status: number, body: unknown, headers: 
 export const startFaultServer = async (): Promise<FaultServer> => {
   const scripts = new Map<string, { list: ReadonlyArray<Behaviour>; n: number }>()
   const hits: Array<Hit> = []
+  const abandoned: Array<string> = []
   const timers = new Set<NodeJS.Timeout>()
   const server = Http.createServer((req, res) => {
     const chunks: Array<Buffer> = []
@@ -62,7 +67,11 @@ export const startFaultServer = async (): Promise<FaultServer> => {
           return res.end(b.body)
         }
         case "slow": {
-          if (b.ms === undefined) return // never answers; the socket closes when the client gives up
+          if (b.ms === undefined) {
+            // never answers; the socket closes when the client gives up
+            res.on("close", () => abandoned.push(url.pathname))
+            return
+          }
           const t = setTimeout(() => {
             timers.delete(t)
             if (!res.destroyed) json(res, 200, b.body ?? {})
@@ -76,6 +85,12 @@ export const startFaultServer = async (): Promise<FaultServer> => {
           res.write(buf.subarray(0, Math.floor(buf.length / 2)), () => setTimeout(() => req.socket.destroy(), 5))
           return
         }
+        case "stall": {
+          const buf = Buffer.from(JSON.stringify(b.body))
+          res.writeHead(200, { "Content-Type": "text/plain; charset=utf-8", "Content-Length": buf.length })
+          res.write(buf.subarray(0, Math.floor(buf.length / 2)))
+          return
+        }
         case "reset":
           return req.socket.resetAndDestroy()
       }
@@ -86,6 +101,7 @@ export const startFaultServer = async (): Promise<FaultServer> => {
   return {
     url: `http://127.0.0.1:${port}`,
     hits,
+    abandoned,
     script: (path, list) => {
       scripts.set(path, { list, n: 0 })
     },

@@ -6,6 +6,7 @@
 import { assert, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import { afterAll, beforeAll, describe } from "vitest"
 import { Errors } from "@metaflow-client/core"
@@ -105,6 +106,38 @@ describe("faults", () => {
       assert.include((e as Errors.BackendError).reason, "no complete answer within")
       assert.strictEqual(hitsOf("/flows/F/runs/6"), 3)
       assert.isBelow(elapsed, 3 * 300 + 1500, "never hangs")
+    }))
+
+  it.live("a body that stops halfway: the timeout ends it, the attempt is retried", () =>
+    Effect.gen(function*() {
+      server.script("/flows/F/runs/19", [{ kind: "stall", body: run(19) }, { kind: "json", body: run(19) }])
+      server.script("/flows/F/runs/20", [{ kind: "stall", body: run(20) }])
+      const counter = Observe.requestCounter()
+      const started = Date.now()
+      const [got, e] = yield* withProvider(fast({ retries: 1, onRequest: counter.onRequest }), (md) =>
+        Effect.all([md.getRun({ flow: "F", run: "19" }), flip(md.getRun({ flow: "F", run: "20" }))], { concurrency: 2 }))
+      assert.strictEqual(Option.getOrThrow(got).runId, "19")
+      assert.strictEqual(e._tag, "BackendError")
+      assert.strictEqual((e as Errors.BackendError).target, `${server.url}/flows/F/runs/20`)
+      assert.strictEqual((e as Errors.BackendError).status, 200, "the status had come")
+      assert.include((e as Errors.BackendError).reason, "no complete answer within")
+      assert.strictEqual(hitsOf("/flows/F/runs/20"), 2)
+      assert.isBelow(Date.now() - started, 2 * 300 + 1500, "never hangs")
+    }))
+
+  it.live("an interrupted caller aborts its request (the connection is closed)", () =>
+    Effect.gen(function*() {
+      server.script("/flows/F/runs/21", [{ kind: "slow" }])
+      yield* withProvider(fast({ timeout: "60 seconds" }), (md) =>
+        Effect.gen(function*() {
+          const caller = yield* Effect.fork(md.getRun({ flow: "F", run: "21" }))
+          while (hitsOf("/flows/F/runs/21") === 0) yield* Effect.sleep("5 millis")
+          yield* Fiber.interrupt(caller)
+          // checked while the client lives: closing it would close its connections anyway
+          for (let i = 0; i < 200 && !server.abandoned.includes("/flows/F/runs/21"); i++) yield* Effect.sleep("5 millis")
+          assert.include(server.abandoned, "/flows/F/runs/21")
+        }))
+      assert.strictEqual(hitsOf("/flows/F/runs/21"), 1)
     }))
 
   it.live("persistent resets and truncations: BackendError (with the status when one came)", () =>

@@ -6,10 +6,13 @@
  * @internal
  */
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -17,7 +20,9 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Random from "effect/Random"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import { Errors } from "@metaflow-client/core"
 import * as Auth from "../Auth.js"
 import type { Observer } from "../Observe.js"
@@ -29,7 +34,11 @@ export type Pagination = "auto" | "always" | "never"
 export interface Api {
   readonly baseUrl: string
   readonly client: HttpClient.HttpClient
+  /** `client` with each request's `AbortController` bound to a scope the request is given (the timeout). */
+  readonly scopedClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
   readonly auth: Auth.Auth
+  /** The headers of every request, revealed, when they are fixed (no auth step to run per request). */
+  readonly fixedHeaders: Readonly<Record<string, string>> | undefined
   readonly timeout: Duration.Duration
   readonly retries: number
   readonly retryDelay: Duration.Duration
@@ -121,9 +130,30 @@ export const within = <A, E, E2, R>(
       })
     }))
 
+/** Effect's built-in tracer: its spans are not exported anywhere. */
+const builtInTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+
+/**
+ * The request through the application's client. Under Effect's built-in tracer (no tracer installed)
+ * the client's span per request is skipped: nothing would receive it, and with its attributes and the
+ * `traceparent` header it costs a fifth of a loopback request. An installed tracer (OpenTelemetry, the
+ * DevTools) gets every request's span as the client makes it.
+ */
+const execute = (api: Api, request: HttpClientRequest.HttpClientRequest, scope: Scope.Scope) =>
+  Effect.tracerWith((tracer) => {
+    const response = Scope.extend(api.scopedClient.execute(request), scope)
+    return tracer === builtInTracer ? Effect.withTracerEnabled(response, false) : response
+  })
+
 /**
  * One HTTP attempt: headers from the auth step, the request, the whole body, all within the timeout.
  * Transport errors, timeouts and body errors fail with `Retryable`; any status is returned as a reply.
+ *
+ * The timeout costs no fiber: the request's `AbortController` is bound to a scope of its own
+ * (`HttpClient.withScope`), which a timer closes at the deadline, aborting the request or its body (every
+ * `@effect/platform` client honours the signal); the scope is closed at the end in any case, so an
+ * interrupted caller aborts the request too. A dynamic auth step (see {@link Auth.Auth}) is not an HTTP
+ * request of ours: it runs under {@link within} (a fiber) within the same deadline.
  */
 const attemptOnce = (
   api: Api,
@@ -136,27 +166,7 @@ const attemptOnce = (
   const url = urlOf(api, segments, params)
   let status: number | undefined
   const started = Date.now()
-  const run = Effect.gen(function*() {
-    const headers = yield* api.auth.headers
-    let request = HttpClientRequest.make(method)(url).pipe(HttpClientRequest.setHeaders(Auth.reveal(headers)))
-    if (body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, body)
-    const response = yield* api.client.execute(request).pipe(
-      Effect.mapError((e) => {
-        const error = new Errors.BackendError({ target: url, reason: `request failed: ${causeText(e.cause ?? e)}`, cause: e })
-        // a URL or body that cannot be sent will not get better by retrying
-        return e._tag === "RequestError" && e.reason !== "Transport" ? error : new Retryable({ error })
-      })
-    )
-    status = response.status
-    const text = yield* response.text.pipe(
-      Effect.mapError((e) =>
-        new Retryable({
-          error: new Errors.BackendError({ target: url, status: response.status, reason: `reading the body failed: ${causeText(e.cause ?? e)}`, cause: e })
-        })
-      )
-    )
-    return { url, status: response.status, headers: response.headers, text } satisfies Reply
-  })
+  const millis = Duration.toMillis(api.timeout)
   const timedOut = () =>
     new Retryable({
       error: new Errors.BackendError({
@@ -165,26 +175,60 @@ const attemptOnce = (
         ...(status === undefined ? {} : { status })
       })
     })
-  return within(run, Duration.toMillis(api.timeout), timedOut).pipe(
-    Effect.onExit((exit) =>
-      Effect.sync(() => {
-        if (api.onRequest === undefined) return
-        const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
-        const error = failure === undefined
-          ? (Exit.isFailure(exit) ? "interrupted or defect" : undefined)
-          : (failure._tag === "Retryable" ? failure.error : failure).reason
-        api.onRequest({
-          method,
-          url,
-          path: pathOf(segments),
-          status,
-          attempt,
-          durationMs: Date.now() - started,
-          ...(error === undefined ? {} : { error })
+  const requestFailed = (e: HttpClientError.HttpClientError) => {
+    const error = new Errors.BackendError({ target: url, reason: `request failed: ${causeText(e.cause ?? e)}`, cause: e })
+    // a URL or body that cannot be sent will not get better by retrying
+    return e._tag === "RequestError" && e.reason !== "Transport" ? error : new Retryable({ error })
+  }
+  const send = (headers: Readonly<Record<string, string>>) =>
+    Effect.flatMap(Scope.make(), (scope) => {
+      let expired = false
+      const timer = setTimeout(() => {
+        expired = true
+        Effect.runFork(Scope.close(scope, Exit.void))
+      }, Math.max(0, started + millis - Date.now()))
+      let request = HttpClientRequest.setHeaders(HttpClientRequest.make(method)(url), headers)
+      if (body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, body)
+      const exchange = Effect.flatMap(Effect.mapError(execute(api, request, scope), requestFailed), (response) => {
+        status = response.status
+        return Effect.mapBoth(response.text, {
+          onFailure: (e) =>
+            new Retryable({
+              error: new Errors.BackendError({ target: url, status: response.status, reason: `reading the body failed: ${causeText(e.cause ?? e)}`, cause: e })
+            }),
+          onSuccess: (text): Reply => ({ url, status: response.status, headers: response.headers, text })
         })
       })
-    )
-  )
+      return exchange.pipe(
+        Effect.mapError((e) => expired ? timedOut() : e),
+        Effect.onExit((exit) => {
+          clearTimeout(timer)
+          // after a complete answer there is nothing left to abort (and a scope to close costs an effect)
+          return Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, Exit.void)
+        })
+      )
+    })
+  const run = api.fixedHeaders === undefined
+    ? Effect.flatMap(within(Effect.map(api.auth.headers, Auth.reveal), millis, timedOut), send)
+    : send(api.fixedHeaders)
+  const observer = api.onRequest
+  if (observer === undefined) return run
+  return Effect.onExit(run, (exit) =>
+    Effect.sync(() => {
+      const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+      const error = failure === undefined
+        ? (Exit.isFailure(exit) ? "interrupted or defect" : undefined)
+        : (failure._tag === "Retryable" ? failure.error : failure).reason
+      observer({
+        method,
+        url,
+        path: pathOf(segments),
+        status,
+        attempt,
+        durationMs: Date.now() - started,
+        ...(error === undefined ? {} : { error })
+      })
+    }))
 }
 
 /**
