@@ -125,6 +125,28 @@ describe("faults", () => {
       assert.isBelow(Date.now() - started, 2 * 300 + 1500, "never hangs")
     }))
 
+  it.live("a retry's deadline starts when it is sent, not before its delay", () =>
+    Effect.gen(function*() {
+      // attempt 1 times out; attempt 2 is sent 200-300 ms later and answers in 150 ms, within its own 300 ms
+      server.script("/flows/F/runs/23", [{ kind: "slow", ms: 2000, body: run(23) }, { kind: "slow", ms: 150, body: run(23) }])
+      const got = yield* withProvider(fast({ retries: 1, retryDelay: "250 millis", retryMaxDelay: "250 millis" }), (md) =>
+        md.getRun({ flow: "F", run: "23" }))
+      assert.strictEqual(Option.getOrThrow(got).runId, "23")
+      assert.strictEqual(hitsOf("/flows/F/runs/23"), 2)
+    }))
+
+  it.live("an auth step that never answers: the attempt's timeout, nothing sent", () =>
+    Effect.gen(function*() {
+      server.script("/flows/F/runs/24", [{ kind: "json", body: run(24) }])
+      const started = Date.now()
+      const e = yield* flip(withProvider(fast({ retries: 1, auth: Effect.never }), (md) => md.getRun({ flow: "F", run: "24" })))
+      assert.strictEqual(e._tag, "BackendError")
+      assert.strictEqual((e as Errors.BackendError).target, `${server.url}/flows/F/runs/24`)
+      assert.include((e as Errors.BackendError).reason, "no complete answer within")
+      assert.strictEqual(hitsOf("/flows/F/runs/24"), 0)
+      assert.isBelow(Date.now() - started, 2 * 300 + 1500, "never hangs")
+    }))
+
   it.live("an interrupted caller aborts its request (the connection is closed)", () =>
     Effect.gen(function*() {
       server.script("/flows/F/runs/21", [{ kind: "slow" }])

@@ -100,9 +100,10 @@ const causeText = (u: unknown): string => {
 }
 
 /**
- * `self`, or `onTimeout()` once `millis` have passed, `self` being interrupted (and awaited) then.
- * Cheaper than `Effect.timeoutFail` (one fiber and a timer instead of a race of two fibers), which counts
- * on the request path: the timer is a wall-clock `setTimeout`, not Effect's `Clock`.
+ * `self`, or `onTimeout()` once `millis` have passed, `self` being interrupted (and awaited) then: the
+ * deadline of a dynamic auth step, which no abort signal reaches (requests themselves are aborted, see
+ * {@link attemptOnce}). One fiber and a wall-clock `setTimeout` (not Effect's `Clock`), where
+ * `Effect.timeoutFail` races two fibers.
  */
 export const within = <A, E, E2, R>(
   self: Effect.Effect<A, E, R>,
@@ -151,11 +152,22 @@ const execute = (api: Api, request: HttpClientRequest.HttpClientRequest, scope: 
  *
  * The timeout costs no fiber: the request's `AbortController` is bound to a scope of its own
  * (`HttpClient.withScope`), which a timer closes at the deadline, aborting the request or its body (every
- * `@effect/platform` client honours the signal); the scope is closed at the end in any case, so an
- * interrupted caller aborts the request too. A dynamic auth step (see {@link Auth.Auth}) is not an HTTP
+ * `@effect/platform` client honours the signal); the scope is also closed when the attempt fails or is
+ * interrupted, so an interrupted caller aborts its request. A dynamic auth step (see {@link Auth.Auth}) is not an HTTP
  * request of ours: it runs under {@link within} (a fiber) within the same deadline.
  */
 const attemptOnce = (
+  api: Api,
+  method: "GET" | "PATCH",
+  segments: ReadonlyArray<string>,
+  params: Params | undefined,
+  body: unknown,
+  attempt: number
+): Effect.Effect<Reply, Retryable | Errors.BackendError> =>
+  Effect.suspend(() => attemptNow(api, method, segments, params, body, attempt))
+
+/** {@link attemptOnce} from the moment it runs (a retry is built before its delay: the deadline is not). */
+const attemptNow = (
   api: Api,
   method: "GET" | "PATCH",
   segments: ReadonlyArray<string>,
