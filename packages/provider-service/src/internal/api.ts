@@ -153,8 +153,8 @@ const execute = (api: Api, request: HttpClientRequest.HttpClientRequest, scope: 
  * The timeout costs no fiber: the request's `AbortController` is bound to a scope of its own
  * (`HttpClient.withScope`), which a timer closes at the deadline, aborting the request or its body (every
  * `@effect/platform` client honours the signal); the scope is also closed when the attempt fails or is
- * interrupted, so an interrupted caller aborts its request. A dynamic auth step (see {@link Auth.Auth}) is not an HTTP
- * request of ours: it runs under {@link within} (a fiber) within the same deadline.
+ * interrupted, so an interrupted caller aborts its request. A dynamic auth step (see {@link Auth.Auth})
+ * is not an HTTP request of ours: it runs under {@link within} (a fiber) within the same deadline.
  */
 const attemptOnce = (
   api: Api,
@@ -164,84 +164,75 @@ const attemptOnce = (
   body: unknown,
   attempt: number
 ): Effect.Effect<Reply, Retryable | Errors.BackendError> =>
-  Effect.suspend(() => attemptNow(api, method, segments, params, body, attempt))
-
-/** {@link attemptOnce} from the moment it runs (a retry is built before its delay: the deadline is not). */
-const attemptNow = (
-  api: Api,
-  method: "GET" | "PATCH",
-  segments: ReadonlyArray<string>,
-  params: Params | undefined,
-  body: unknown,
-  attempt: number
-): Effect.Effect<Reply, Retryable | Errors.BackendError> => {
-  const url = urlOf(api, segments, params)
-  let status: number | undefined
-  const started = Date.now()
-  const millis = Duration.toMillis(api.timeout)
-  const timedOut = () =>
-    new Retryable({
-      error: new Errors.BackendError({
-        target: url,
-        reason: `no complete answer within ${Duration.format(api.timeout)}`,
-        ...(status === undefined ? {} : { status })
-      })
-    })
-  const requestFailed = (e: HttpClientError.HttpClientError) => {
-    const error = new Errors.BackendError({ target: url, reason: `request failed: ${causeText(e.cause ?? e)}`, cause: e })
-    // a URL or body that cannot be sent will not get better by retrying
-    return e._tag === "RequestError" && e.reason !== "Transport" ? error : new Retryable({ error })
-  }
-  const send = (headers: Readonly<Record<string, string>>) =>
-    Effect.flatMap(Scope.make(), (scope) => {
-      let expired = false
-      const timer = setTimeout(() => {
-        expired = true
-        Effect.runFork(Scope.close(scope, Exit.void))
-      }, Math.max(0, started + millis - Date.now()))
-      let request = HttpClientRequest.setHeaders(HttpClientRequest.make(method)(url), headers)
-      if (body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, body)
-      const exchange = Effect.flatMap(Effect.mapError(execute(api, request, scope), requestFailed), (response) => {
-        status = response.status
-        return Effect.mapBoth(response.text, {
-          onFailure: (e) =>
-            new Retryable({
-              error: new Errors.BackendError({ target: url, status: response.status, reason: `reading the body failed: ${causeText(e.cause ?? e)}`, cause: e })
-            }),
-          onSuccess: (text): Reply => ({ url, status: response.status, headers: response.headers, text })
+  // suspended: a retry is built before its delay, its deadline starts when it is sent
+  Effect.suspend(() => {
+    const url = urlOf(api, segments, params)
+    let status: number | undefined
+    const started = Date.now()
+    const millis = Duration.toMillis(api.timeout)
+    const timedOut = () =>
+      new Retryable({
+        error: new Errors.BackendError({
+          target: url,
+          reason: `no complete answer within ${Duration.format(api.timeout)}`,
+          ...(status === undefined ? {} : { status })
         })
       })
-      return exchange.pipe(
-        Effect.mapError((e) => expired ? timedOut() : e),
-        Effect.onExit((exit) => {
-          clearTimeout(timer)
-          // after a complete answer there is nothing left to abort (and a scope to close costs an effect)
-          return Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, Exit.void)
+    const requestFailed = (e: HttpClientError.HttpClientError) => {
+      const error = new Errors.BackendError({ target: url, reason: `request failed: ${causeText(e.cause ?? e)}`, cause: e })
+      // a URL or body that cannot be sent will not get better by retrying
+      return e._tag === "RequestError" && e.reason !== "Transport" ? error : new Retryable({ error })
+    }
+    const send = (headers: Readonly<Record<string, string>>) =>
+      Effect.flatMap(Scope.make(), (scope) => {
+        let expired = false
+        const timer = setTimeout(() => {
+          expired = true
+          Effect.runFork(Scope.close(scope, Exit.void))
+        }, Math.max(0, started + millis - Date.now()))
+        let request = HttpClientRequest.setHeaders(HttpClientRequest.make(method)(url), headers)
+        if (body !== undefined) request = HttpClientRequest.bodyUnsafeJson(request, body)
+        const exchange = Effect.flatMap(Effect.mapError(execute(api, request, scope), requestFailed), (response) => {
+          status = response.status
+          return Effect.mapBoth(response.text, {
+            onFailure: (e) =>
+              new Retryable({
+                error: new Errors.BackendError({ target: url, status: response.status, reason: `reading the body failed: ${causeText(e.cause ?? e)}`, cause: e })
+              }),
+            onSuccess: (text): Reply => ({ url, status: response.status, headers: response.headers, text })
+          })
         })
-      )
-    })
-  const run = api.fixedHeaders === undefined
-    ? Effect.flatMap(within(Effect.map(api.auth.headers, Auth.reveal), millis, timedOut), send)
-    : send(api.fixedHeaders)
-  const observer = api.onRequest
-  if (observer === undefined) return run
-  return Effect.onExit(run, (exit) =>
-    Effect.sync(() => {
-      const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
-      const error = failure === undefined
-        ? (Exit.isFailure(exit) ? "interrupted or defect" : undefined)
-        : (failure._tag === "Retryable" ? failure.error : failure).reason
-      observer({
-        method,
-        url,
-        path: pathOf(segments),
-        status,
-        attempt,
-        durationMs: Date.now() - started,
-        ...(error === undefined ? {} : { error })
+        return exchange.pipe(
+          Effect.mapError((e) => expired ? timedOut() : e),
+          Effect.onExit((exit) => {
+            clearTimeout(timer)
+            // after a complete answer there is nothing left to abort (and a scope to close costs an effect)
+            return Exit.isSuccess(exit) ? Effect.void : Scope.close(scope, Exit.void)
+          })
+        )
       })
-    }))
-}
+    const run = api.fixedHeaders === undefined
+      ? Effect.flatMap(within(Effect.map(api.auth.headers, Auth.reveal), millis, timedOut), send)
+      : send(api.fixedHeaders)
+    const observer = api.onRequest
+    if (observer === undefined) return run
+    return Effect.onExit(run, (exit) =>
+      Effect.sync(() => {
+        const failure = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+        const error = failure === undefined
+          ? (Exit.isFailure(exit) ? "interrupted or defect" : undefined)
+          : (failure._tag === "Retryable" ? failure.error : failure).reason
+        observer({
+          method,
+          url,
+          path: pathOf(segments),
+          status,
+          attempt,
+          durationMs: Date.now() - started,
+          ...(error === undefined ? {} : { error })
+        })
+      }))
+  })
 
 /**
  * The delay before retry number `retry` (1, 2, ...): `retryDelay` doubled each time, capped by
