@@ -30,9 +30,10 @@ const writeTo = (a: Artifact.DataArtifact, file: string) =>
     const target = path.resolve(file)
     const partial = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.partial`)
     // The stream holds < 1 MB of data, but V8 grows its young generation (up to 3 × 16 MB) under the
-    // garbage of a long copy: the process peaked at 112–131 MB for 1 GiB. Growth is decided at run time
-    // from this flag, so stopping it here keeps a CLI copy under 100 MB at the same speed (bench/NOTES.md).
-    // The CLI owns its process; a library must not set this for its host, so core leaves it alone.
+    // garbage of a long copy: the process peaked at 120–131 MB for 1 GiB. Growth is decided at run time
+    // from this flag, so stopping it here saves 10–20 MB at the same speed (109–120 MB from a 73 MB start;
+    // bench/NOTES.md). The CLI owns its process; a library must not set this for its host, so core leaves
+    // it alone.
     yield* Effect.sync(() => setFlagsFromString("--semi-space-growth-factor=1"))
     let written = 0
     yield* Artifact.stream(a).pipe(
