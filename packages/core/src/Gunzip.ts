@@ -131,15 +131,26 @@ export class InputWindow {
 }
 
 /**
+ * The shortest gzip member: a 10-byte header, the shortest DEFLATE stream (2 bytes: one fixed-Huffman
+ * block holding only its end code, as any compressor writes for empty input) and the 8-byte trailer.
+ * Shorter input is truncated: an empty member cut by one byte would otherwise pass the trailer check,
+ * its last eight bytes being zeros like the CRC and size of nothing.
+ *
+ * @since 0.1.0
+ * @category implementations
+ */
+export const minMemberBytes = 20
+
+/**
  * The checks a whole-buffer gunzip makes before inflating: the gzip magic, the shortest possible member
- * (18 bytes), and the size declared by the last four bytes against `maxBytes`.
+ * ({@link minMemberBytes}), and the size declared by the last four bytes against `maxBytes`.
  *
  * @since 0.1.0
  * @category implementations
  */
 export const precheck = (bytes: Uint8Array, path: string, maxBytes: number): CorruptBlob | undefined => {
   if (!isGzip(bytes)) return reasons.notGzip(path)
-  if (bytes.length < 18) return reasons.truncated(path)
+  if (bytes.length < minMemberBytes) return reasons.truncated(path)
   const isize = readU32(bytes, bytes.length - 4)
   if (isize > maxBytes) return reasons.declaredTooLarge(path, isize, maxBytes)
   return undefined
@@ -311,7 +322,7 @@ class StreamingGunzip {
   finish(): Either.Either<Array<Uint8Array>, CorruptBlob> {
     if (this.failed !== undefined) return Either.left(this.failed)
     if (this.window.bytes < 2) return this.fail(reasons.notGzip(this.path))
-    if (this.window.bytes < 18) return this.fail(reasons.truncated(this.path))
+    if (this.window.bytes < minMemberBytes) return this.fail(reasons.truncated(this.path))
     const pushed = this.inflate(new Uint8Array(0), true)
     if (Either.isLeft(pushed)) return Either.left(pushed.left)
     if (!this.ended) return this.fail(reasons.truncated(this.path))

@@ -164,6 +164,20 @@ describe.each(implementations)("gunzip streaming (%s)", (_name, impl) => {
       assert.match(err.reason, /truncated/)
     }))
 
+  it.effect("an empty member cut by one byte fails (found by the property above: its last eight bytes are zeros)", () =>
+    Effect.gen(function*() {
+      for (const level of [1, 6, 9]) {
+        const empty = new Uint8Array(zlib.gzipSync(new Uint8Array(0), { level }))
+        assert.strictEqual(empty.length, Gunzip.minMemberBytes, "the shortest member")
+        const cut = empty.subarray(0, empty.length - 1)
+        const whole = impl.gunzip(cut, "blob", Cas.defaultMaxBlobBytes)
+        assert.isTrue(Either.isLeft(whole) && whole.left.reason === "truncated gzip data", `level ${level}: one-shot`)
+        const { err } = yield* failure(cut, [1, 7])
+        assert.strictEqual(err.reason, "truncated gzip data", `level ${level}: streamed`)
+        assertSameBytes(Either.getOrThrow(impl.gunzip(empty, "blob", Cas.defaultMaxBlobBytes)), new Uint8Array(0))
+      }
+    }))
+
   it.effect("detects a CRC mismatch at the end, after streaming all the bytes", () =>
     Effect.gen(function*() {
       const bad = gz.slice()

@@ -263,7 +263,7 @@ class Driver {
     }
     if (!this.inputDone) return PULL
     if (this.window.bytes < 2) return this.fail(Gunzip.reasons.notGzip(this.path))
-    if (this.window.bytes < 18) return this.fail(Gunzip.reasons.truncated(this.path))
+    if (this.window.bytes < Gunzip.minMemberBytes) return this.fail(Gunzip.reasons.truncated(this.path))
     if (!this.endCalled) {
       this.endCalled = true
       this.z.end()
