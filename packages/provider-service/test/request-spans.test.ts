@@ -62,7 +62,7 @@ describe.each(transports)("over $name", (transport) => {
       assert.match(String(sent[0]), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
     }))
 
-  it.live("under Effect's built-in tracer: no request span, no traceparent", () =>
+  it.live("under Effect's built-in tracer: no traceparent is sent (the request made no span to send)", () =>
     Effect.gen(function*() {
       const before = traceparents().length
       const got = yield* ask()
