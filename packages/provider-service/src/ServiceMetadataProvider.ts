@@ -75,13 +75,14 @@ export interface Options {
 
 const isAuth = (u: Options["auth"]): u is Auth.Auth => u !== undefined && !Effect.isEffect(u)
 
-const authOf = (options: Options): Auth.Auth => {
+/** The auth step of the options, and the revealed headers of every request when there is no step to run. */
+const authOf = (options: Options): { readonly auth: Auth.Auth; readonly fixedHeaders: Record<string, string> | undefined } => {
   const fixed = options.headers ?? {}
   const extra = options.auth
-  if (extra === undefined) return Auth.staticHeaders(fixed)
+  if (extra === undefined) return { auth: Auth.staticHeaders(fixed), fixedHeaders: Auth.reveal(fixed) }
   const step = isAuth(extra) ? extra : { headers: extra }
   const merged: Auth.Auth = { headers: Effect.map(step.headers, (h) => ({ ...fixed, ...h })) }
-  return step.invalidate === undefined ? merged : { ...merged, invalidate: step.invalidate }
+  return { auth: step.invalidate === undefined ? merged : { ...merged, invalidate: step.invalidate }, fixedHeaders: undefined }
 }
 
 /** Python's message when every tag-mutation attempt collided. */
@@ -135,10 +136,8 @@ export const make = Effect.fn("ServiceMetadataProvider.make")(function*(options:
   const pagination = options.pagination ?? "auto"
   const api: Api.Api = {
     baseUrl,
-    client,
-    scopedClient: HttpClient.withScope(client),
-    auth: authOf(options),
-    fixedHeaders: options.auth === undefined ? Auth.reveal(options.headers ?? {}) : undefined,
+    client: HttpClient.withScope(client),
+    ...authOf(options),
     timeout: Duration.decode(options.timeout ?? "30 seconds"),
     retries: Math.max(0, Math.floor(options.retries ?? 4)),
     retryDelay: Duration.decode(options.retryDelay ?? "250 millis"),

@@ -33,9 +33,8 @@ export type Pagination = "auto" | "always" | "never"
 /** Everything a request needs. */
 export interface Api {
   readonly baseUrl: string
-  readonly client: HttpClient.HttpClient
-  /** `client` with each request's `AbortController` bound to a scope the request is given (the timeout). */
-  readonly scopedClient: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
+  /** The application's client, each request's `AbortController` bound to a scope the request is given (its timeout). */
+  readonly client: HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
   readonly auth: Auth.Auth
   /** The headers of every request, revealed, when they are fixed (no auth step to run per request). */
   readonly fixedHeaders: Readonly<Record<string, string>> | undefined
@@ -142,7 +141,7 @@ const builtInTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
  */
 const execute = (api: Api, request: HttpClientRequest.HttpClientRequest, scope: Scope.Scope) =>
   Effect.tracerWith((tracer) => {
-    const response = Scope.extend(api.scopedClient.execute(request), scope)
+    const response = Scope.extend(api.client.execute(request), scope)
     return tracer === builtInTracer ? Effect.withTracerEnabled(response, false) : response
   })
 
