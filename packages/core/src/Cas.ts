@@ -4,11 +4,12 @@
  *
  * @since 0.1.0
  */
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
-import type { StoredObject } from "./Datastore.js"
-import { CorruptBlob } from "./Errors.js"
+import type { ObjectReader, StoredObject } from "./Datastore.js"
+import { CorruptBlob, type StorageError } from "./Errors.js"
 import * as Gunzip from "./Gunzip.js"
 
 /**
@@ -124,6 +125,41 @@ export const unpackStream = <E, R>(
   if (Either.isLeft(packing)) return Stream.fail(packing.left)
   if (packing.right === "raw") return stored
   return (options.gunzip ?? Gunzip.portable).gunzipStream(stored, path, options.maxBytes ?? Number.POSITIVE_INFINITY)
+}
+
+/** The buffer a raw blob is copied through by {@link unpackInto}. */
+const rawCopyBytes = 256 * 1024
+
+/**
+ * {@link unpackStream} into `write`, in buffers it owns: reads the stored object from `reader` and hands
+ * each unpacked chunk to `write`, **valid only until its effect completes** (the memory is reused), so
+ * that a copy of any size allocates nothing per chunk (see {@link Gunzip.gunzipInto}: pure JavaScript, on
+ * every platform). Raw blobs are copied as stored. Returns the number of bytes written; a truncated or
+ * corrupt blob fails after the chunks unpacked so far, as in the stream.
+ *
+ * @since 0.1.0
+ * @category unpacking
+ */
+export const unpackInto = <E, R>(
+  reader: ObjectReader,
+  sidecar: Option.Option<string>,
+  path: string,
+  write: (chunk: Uint8Array) => Effect.Effect<void, E, R>,
+  options: Pick<UnpackOptions, "forceRaw" | "maxBytes"> = {}
+): Effect.Effect<number, CorruptBlob | StorageError | E, R> => {
+  const packing = options.forceRaw === true ? Either.right("raw" as const) : packingOf(sidecar, path)
+  if (Either.isLeft(packing)) return Effect.fail(packing.left)
+  if (packing.right === "gzip") return Gunzip.gunzipInto(reader.read, write, path, options.maxBytes)
+  return Effect.suspend(() => {
+    const buffer = new Uint8Array(rawCopyBytes)
+    let total = 0
+    const step: Effect.Effect<number, StorageError | E, R> = Effect.flatMap(reader.read(buffer), (n) => {
+      if (n === 0) return Effect.succeed(total)
+      total += n
+      return Effect.zipRight(write(buffer.subarray(0, n)), step)
+    })
+    return step
+  })
 }
 
 const legacyLocation = /^(.*)\/([_a-zA-Z][_a-zA-Z0-9]+)\/data\/([0-9a-f]{2})\/(?:r_)?\3[0-9a-f]{38}$/

@@ -11,7 +11,8 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import type * as Stream from "effect/Stream"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import { DatastoreNotProvided, type StorageError } from "./Errors.js"
 
 /**
@@ -42,11 +43,74 @@ export interface Storage {
   /** Large objects in chunks, in bounded memory; fails with a not-found `BackendError` when absent. */
   readonly stream: (root: string, key: string) => Stream.Stream<Uint8Array, StorageError>
   /**
+   * Optional: a large object opened for reads into the caller's buffers, so that a copy allocates nothing
+   * per chunk (see {@link ObjectReader}); closed with the scope. Fails with a not-found `BackendError`
+   * when absent. Without it, {@link openObject} reads the object's {@link Storage.stream}.
+   */
+  readonly open?: (root: string, key: string) => Effect.Effect<ObjectReader, StorageError, Scope.Scope>
+  /**
    * Reads an absolute URL of this storage's scheme (IncludeFile payloads: `local:///…`, `s3://…`), given
    * the datastore root the referring artifact came from; a storage may refuse URLs outside its roots.
    */
   readonly readUrl: (url: string, root: string) => Effect.Effect<Option.Option<Uint8Array>, StorageError>
 }
+
+/**
+ * An object open for reading, front to back, into buffers the caller owns.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ObjectReader {
+  /** Reads the next bytes into the start of `into` (not empty) and returns how many: 0 only at the end of the object. */
+  readonly read: (into: Uint8Array) => Effect.Effect<number, StorageError>
+}
+
+/**
+ * Opens an object for reads into the caller's buffers: the storage's own {@link Storage.open} where it
+ * has one, else its {@link Storage.stream}, whose chunks are copied into the caller's buffers.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const openObject = (
+  storage: Storage,
+  root: string,
+  key: string
+): Effect.Effect<ObjectReader, StorageError, Scope.Scope> =>
+  storage.open !== undefined
+    ? storage.open(root, key)
+    : Effect.map(Stream.toPull(storage.stream(root, key)), (pull): ObjectReader => {
+      // the chunk being copied out, and how much of it is left
+      let pending: Array<Uint8Array> = []
+      let current: Uint8Array | undefined
+      let at = 0
+      let ended = false
+      const copy = (into: Uint8Array): number => {
+        const n = Math.min(into.length, current!.length - at)
+        into.set(current!.subarray(at, at + n))
+        at += n
+        if (at === current!.length) current = undefined
+        return n
+      }
+      const read = (into: Uint8Array): Effect.Effect<number, StorageError> =>
+        Effect.suspend(() => {
+          while (current === undefined && pending.length > 0) {
+            const next = pending.shift()!
+            if (next.length > 0) (current = next), (at = 0)
+          }
+          if (current !== undefined || into.length === 0) return Effect.succeed(current === undefined ? 0 : copy(into))
+          if (ended) return Effect.succeed(0)
+          return Effect.matchEffect(pull, {
+            onFailure: Option.match({
+              onNone: () => Effect.sync(() => (ended = true, 0)),
+              onSome: Effect.fail
+            }),
+            onSuccess: (chunk) => Effect.suspend(() => ((pending = [...chunk]), read(into)))
+          })
+        })
+      return { read }
+    })
 
 /**
  * The local-disk datastore (`ds-type: local`), supplied by `@metaflow-client/provider-local`.

@@ -14,6 +14,7 @@
  * @since 0.1.0
  */
 import * as FileSystem from "@effect/platform/FileSystem"
+import type * as PlatformError from "@effect/platform/Error"
 import * as Path from "@effect/platform/Path"
 import { Datastore, Errors } from "@metaflow-client/core"
 import * as Effect from "effect/Effect"
@@ -59,6 +60,20 @@ export const make = Effect.fn("LocalStorage.make")(function*(
   const read = (key: string): Effect.Effect<Option.Option<Uint8Array>, Errors.StorageError> =>
     Effect.flatMap(fileOf(key), reads.readBytes)
 
+  const notFound = (target: string, reason: string, cause?: unknown) =>
+    new Errors.BackendError({ target, reason, status: 404, cause })
+
+  /** The file of a key for a large read: confined, and a regular file, or a not-found `BackendError`. */
+  const regularFileOf = (key: string): Effect.Effect<string, Errors.StorageError> =>
+    Effect.flatMap(resolve(key), Option.match({
+      onNone: () => Effect.fail(notFound(`${base}/${key}`, "not found")),
+      onSome: (file) =>
+        Effect.flatMap(regularFile(fs, file), (info) =>
+          Option.isSome(info) ? Effect.succeed(file) : Effect.fail(notFound(file, "not found (not a regular file)")))
+    }))
+
+  const readError = (file: string, e: PlatformError.PlatformError) => isAbsent(e) ? notFound(file, "not found", e) : backendError(file, e)
+
   const stripRoot = (r: string) => {
     const s = r.startsWith(":root:") ? r.slice(":root:".length) : r
     return s.length > 1 ? s.replace(/\/+$/, "") : s
@@ -85,21 +100,17 @@ export const make = Effect.fn("LocalStorage.make")(function*(
       })),
 
     stream: (_root, key) =>
-      Stream.unwrap(Effect.flatMap(resolve(key), Option.match({
-        onNone: () => Effect.fail(new Errors.BackendError({ target: `${base}/${key}`, reason: "not found", status: 404 })),
-        onSome: (file) =>
-          Effect.zipRight(
-            Effect.flatMap(regularFile(fs, file), (info) =>
-              Option.isSome(info)
-                ? Effect.void
-                : Effect.fail(new Errors.BackendError({ target: file, reason: "not found (not a regular file)", status: 404 }))),
-            Effect.succeed(fs.stream(file).pipe(Stream.mapError((e) =>
-              isAbsent(e)
-                ? new Errors.BackendError({ target: file, reason: "not found", status: 404, cause: e })
-                : backendError(file, e)
-            )))
-          )
-      }))),
+      Stream.unwrap(Effect.map(regularFileOf(key), (file) =>
+        fs.stream(file).pipe(Stream.mapError((e) => readError(file, e))))),
+
+    open: (_root, key) =>
+      Effect.flatMap(regularFileOf(key), (file) =>
+        Effect.map(
+          Effect.mapError(fs.open(file, { flag: "r" }), (e) => readError(file, e)),
+          (handle): Datastore.ObjectReader => ({
+            read: (into) => Effect.mapBoth(handle.read(into), { onFailure: (e) => readError(file, e), onSuccess: Number })
+          })
+        )),
 
     readUrl: (url, recordedRoot) =>
       Effect.suspend(() => {
