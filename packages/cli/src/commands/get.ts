@@ -13,15 +13,15 @@ import { Artifact, Pathspec, TaggedJson } from "@metaflow-client/core"
 import { setFlagsFromString } from "node:v8"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
 import { UsageError } from "../Errors.js"
 import { commonOptions, note, out, outJson, run } from "./common.js"
 import { attemptOption } from "./show.js"
 
 /**
- * Streams the artifact's serialized bytes to `file` through a sibling temporary file, renamed over
- * `file` only when the whole blob was read and its checksum matched (a corrupt or interrupted read
- * leaves no partial output); a one-line summary goes to stderr.
+ * Writes the artifact's serialized bytes to `file` through a sibling temporary file, renamed over `file`
+ * only when the whole blob was read and its checksum matched (a corrupt or interrupted read leaves no
+ * partial output); a one-line summary goes to stderr. `Artifact.writeTo` reuses its buffers, so the copy
+ * stays at the process's starting memory whatever the artifact's size.
  */
 const writeTo = (a: Artifact.DataArtifact, file: string) =>
   Effect.gen(function*() {
@@ -29,20 +29,15 @@ const writeTo = (a: Artifact.DataArtifact, file: string) =>
     const path = yield* Path.Path
     const target = path.resolve(file)
     const partial = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.partial`)
-    // The stream holds < 1 MB of data, but V8 grows its young generation (up to 3 × 16 MB) under the
-    // garbage of a long copy: the process peaked at 120–131 MB for 1 GiB. Growth is decided at run time
-    // from this flag, so stopping it here saves 10–20 MB at the same speed (109–120 MB from a 73 MB start;
-    // bench/NOTES.md). The CLI owns its process; a library must not set this for its host, so core leaves
-    // it alone.
+    // The copy makes little garbage, but enough small objects that V8 grows its young generation (by
+    // about 11 MB for 1 GiB). Growth is decided at run time from this flag, so stopping it here keeps the
+    // peak nearer the CLI's start. The CLI owns its process; a library must not set this for its host.
     yield* Effect.sync(() => setFlagsFromString("--semi-space-growth-factor=1"))
-    let written = 0
-    yield* Artifact.stream(a).pipe(
-      Stream.map((chunk) => {
-        written += chunk.length
-        return chunk
-      }),
-      Stream.run(fs.sink(partial)),
-      Effect.zipRight(fs.rename(partial, target)),
+    const written = yield* Effect.scoped(Effect.flatMap(
+      fs.open(partial, { flag: "w" }),
+      (out) => Artifact.writeTo(a, (chunk) => out.writeAll(chunk))
+    )).pipe(
+      Effect.tap(() => fs.rename(partial, target)),
       Effect.onError(() => Effect.ignore(fs.remove(partial)))
     )
     yield* note(`wrote ${written} bytes (${a.pathspec}) to ${file}`)
