@@ -11,8 +11,8 @@ import { spawnSync } from "node:child_process"
 import * as path from "node:path"
 import { describe, expect, it } from "vitest"
 import { FastCheck as fc } from "effect"
-import { Bytes, Pickle, TaggedJson } from "@metaflow-client/core"
-import { corpusPickles, fuzzRuns, fuzzTimeout, SEEDS } from "./support.js"
+import { Pickle, TaggedJson } from "@metaflow-client/core"
+import { applyMutation, corpusPickles, fuzzRuns, fuzzTimeout, mutation, SEEDS } from "./support.js"
 
 const RUNS = fuzzRuns()
 const pickles = corpusPickles()
@@ -43,76 +43,9 @@ const same = (a: Outcome, b: Outcome) => JSON.stringify(a) === JSON.stringify(b)
 // ---------------------------------------------------------------------------------------------------------
 // mutations of real pickles
 
-type Mutation =
-  | { readonly op: "flip"; readonly at: number; readonly bit: number }
-  | { readonly op: "set"; readonly at: number; readonly byte: number }
-  | { readonly op: "insert"; readonly at: number; readonly bytes: ReadonlyArray<number> }
-  | { readonly op: "delete"; readonly at: number; readonly n: number }
-  | { readonly op: "truncate"; readonly at: number }
-  | { readonly op: "splice"; readonly at: number; readonly other: number; readonly from: number; readonly n: number }
-  | { readonly op: "interesting"; readonly at: number; readonly width: number; readonly value: number }
-
-const pos = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true })
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant("flip" as const), at: pos, bit: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ op: fc.constant("set" as const), at: pos, byte: fc.integer({ min: 0, max: 255 }) }),
-  fc.record({ op: fc.constant("insert" as const), at: pos, bytes: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 8 }) }),
-  fc.record({ op: fc.constant("delete" as const), at: pos, n: fc.integer({ min: 1, max: 16 }) }),
-  fc.record({ op: fc.constant("truncate" as const), at: pos }),
-  fc.record({ op: fc.constant("splice" as const), at: pos, other: fc.nat(), from: pos, n: fc.integer({ min: 1, max: 64 }) }),
-  // lengths, counts and memo indices: the boundary values that break decoders
-  fc.record({
-    op: fc.constant("interesting" as const),
-    at: pos,
-    width: fc.constantFrom(1, 2, 4, 8),
-    value: fc.constantFrom(0, 1, 0x7f, 0x80, 0xff, 0x7fff, 0xffff, 0x7fffffff, 0xffffffff, -1)
-  })
-)
-
-const apply = (input: Uint8Array, m: Mutation): Uint8Array => {
-  const len = input.length
-  const at = Math.floor(m.at * Math.max(len, 1))
-  switch (m.op) {
-    case "flip": {
-      if (len === 0) return input
-      const out = input.slice()
-      out[at] = out[at]! ^ (1 << m.bit)
-      return out
-    }
-    case "set": {
-      if (len === 0) return input
-      const out = input.slice()
-      out[at] = m.byte
-      return out
-    }
-    case "insert":
-      return concat(input.subarray(0, at), Uint8Array.from(m.bytes), input.subarray(at))
-    case "delete":
-      return concat(input.subarray(0, at), input.subarray(Math.min(len, at + m.n)))
-    case "truncate":
-      return input.slice(0, at)
-    case "splice": {
-      const other = pickles[m.other % pickles.length]!.bytes
-      const from = Math.floor(m.from * other.length)
-      return concat(input.subarray(0, at), other.subarray(from, from + m.n), input.subarray(at))
-    }
-    case "interesting": {
-      const out = input.slice()
-      let v = m.value < 0 ? 0xffffffff : m.value
-      for (let i = 0; i < m.width && at + i < len; i++) {
-        out[at + i] = i < 4 ? v & 0xff : (m.value < 0 ? 0xff : 0)
-        v = Math.floor(v / 256)
-      }
-      return out
-    }
-  }
-}
-
-const concat = (...parts: ReadonlyArray<Uint8Array>): Uint8Array => Bytes.concat(parts)
-
 const mutatedPickle = fc
   .record({ index: fc.nat(), mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }) })
-  .map(({ index, mutations }) => mutations.reduce(apply, pickles[index % pickles.length]!.bytes))
+  .map(({ index, mutations }) => mutations.reduce((b, m) => applyMutation(b, m, pickles), pickles[index % pickles.length]!.bytes))
 
 // ---------------------------------------------------------------------------------------------------------
 // random opcode streams
