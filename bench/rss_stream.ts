@@ -1,13 +1,14 @@
 /**
- * Memory of streaming a huge artifact to a file in a fresh process (bench/run.ts bundles this with
- * esbuild and spawns it): `Artifact.get` + `Artifact.stream` piped into a `FileSystem` sink (public API),
- * with the peak RSS sampled every 2 ms, then the written file's size and SHA-1 (read back after the
- * measurement) against the expected ones.
+ * Memory of writing a huge artifact to a file in a fresh process (bench/run.ts bundles this with
+ * esbuild and spawns it), with the peak RSS sampled every 2 ms, then the written file's size and SHA-1
+ * (read back after the measurement) against the expected ones. Public API, one of:
  *
- *   node rss_stream.mjs DIR PATHSPEC EXPECTED_SHA1 EXPECTED_BYTES [young=fixed]
+ * - `stream` (default): `Artifact.stream` piped into a `FileSystem` sink;
+ * - `young=fixed`: the same, after stopping V8's young generation from growing
+ *   (`--semi-space-growth-factor=1`, set at run time; a program may, a library must not);
+ * - `writeTo`: `Artifact.writeTo` into a `FileSystem` file (buffers reused, as `mfc get --output` does).
  *
- * With `young=fixed` the program first stops V8's young generation from growing
- * (`--semi-space-growth-factor=1`, set at run time), as `mfc get --output` does.
+ *   node rss_stream.mjs DIR PATHSPEC EXPECTED_SHA1 EXPECTED_BYTES [stream|young=fixed|writeTo]
  *
  * Prints {"startMb", "peakMb", "ms", "bytes", "sha1", "sizeOk", "shaOk"}.
  */
@@ -25,8 +26,8 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Stream from "effect/Stream"
 
-const [dir, pathspec, expectedSha, expectedBytes, young] = process.argv.slice(2) as [string, string, string, string, string?]
-if (young === "young=fixed") setFlagsFromString("--semi-space-growth-factor=1")
+const [dir, pathspec, expectedSha, expectedBytes, mode = "stream"] = process.argv.slice(2) as [string, string, string, string, string?]
+if (mode === "young=fixed") setFlagsFromString("--semi-space-growth-factor=1")
 const out = path.join(dir, "streamed.pickle.tmp")
 const mb = (b: number) => Math.round(b / 1024 / 1024)
 // only what a program saving an artifact needs (bench/ours.ts also bundles the service provider)
@@ -42,8 +43,13 @@ const t0 = performance.now()
 await runtime.runPromise(Effect.gen(function*() {
   const fsys = yield* FileSystem.FileSystem
   const artifact = yield* lookup
-  yield* Stream.run(Artifact.stream(artifact), fsys.sink(out))
-}))
+  if (mode === "writeTo") {
+    const file = yield* fsys.open(out, { flag: "w" })
+    yield* Artifact.writeTo(artifact, (chunk) => file.writeAll(chunk))
+  } else {
+    yield* Stream.run(Artifact.stream(artifact), fsys.sink(out))
+  }
+}).pipe(Effect.scoped))
 const ms = performance.now() - t0
 clearInterval(timer)
 const peakMb = mb(Math.max(peak, process.memoryUsage.rss()))

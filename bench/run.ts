@@ -260,7 +260,8 @@ const main = async () => {
     const huge = await cachedHugeArtifact(mib * 1024 * 1024)
     log(huge.built ? `built in ${(huge.ms / 1000).toFixed(1)} s: ${huge.dir}` : `cached: ${huge.dir}`)
     log("memory: streaming it to a file in a fresh process ...")
-    const r = spawnSync(process.execPath, [await bundle("rss_stream.ts"), huge.dir, huge.pathspec, huge.sha, String(huge.pickleBytes)], { encoding: "utf8" })
+    const bundled = await bundle("rss_stream.ts")
+    const r = spawnSync(process.execPath, [bundled, huge.dir, huge.pathspec, huge.sha, String(huge.pickleBytes)], { encoding: "utf8" })
     if (r.status === 0) {
       const m = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Omit<RssStream, "mib" | "blobBytes" | "expectedSha1">
       rssStream = { ...m, mib, blobBytes: huge.blobBytes, expectedSha1: huge.sha }
@@ -273,17 +274,30 @@ const main = async () => {
       console.error("rss stream failed:", r.stderr)
     }
     if (rssStream !== undefined) {
-      log("memory: the same with V8's young generation kept from growing, then through `mfc get --output` ...")
-      const fixed = spawnSync(process.execPath, [await bundle("rss_stream.ts"), huge.dir, huge.pathspec, huge.sha, String(huge.pickleBytes), "young=fixed"], {
-        encoding: "utf8"
-      })
-      const m = fixed.status === 0 ? JSON.parse(fixed.stdout.trim().split("\n").at(-1)!) as { peakMb: number; shaOk: boolean } : undefined
-      const cli = cliStreamPeakMb(await bundle("cli_bin.ts"), huge.dir, huge.pathspec, huge.sha)
-      if (m === undefined || !m.shaOk || cli === undefined) {
-        mismatches++
-        console.error("rss stream (young generation fixed, or the CLI) failed:", fixed.stderr)
+      log("memory: the same with V8's young generation kept from growing, then Artifact.writeTo, then `mfc get --output` ...")
+      const variant = (mode: string) => {
+        const v = spawnSync(process.execPath, [bundled, huge.dir, huge.pathspec, huge.sha, String(huge.pickleBytes), mode], { encoding: "utf8" })
+        const m = v.status === 0 ? JSON.parse(v.stdout.trim().split("\n").at(-1)!) as { peakMb: number; ms: number; shaOk: boolean; sizeOk: boolean } : undefined
+        if (m === undefined || !m.shaOk || !m.sizeOk) {
+          mismatches++
+          console.error(`rss stream (${mode}) failed:`, v.stderr)
+        }
+        return m
       }
-      rssStream = { ...rssStream, youngFixedPeakMb: m?.peakMb ?? null, cliPeakMb: cli ?? null }
+      const fixed = variant("young=fixed")
+      const writeTo = variant("writeTo")
+      const cli = cliStreamPeakMb(await bundle("cli_bin.ts"), huge.dir, huge.pathspec, huge.sha)
+      if (cli === undefined) {
+        mismatches++
+        console.error("rss stream through the CLI failed")
+      }
+      rssStream = {
+        ...rssStream,
+        youngFixedPeakMb: fixed?.peakMb ?? null,
+        writeToPeakMb: writeTo?.peakMb ?? null,
+        writeToMs: writeTo?.ms ?? null,
+        cliPeakMb: cli ?? null
+      }
     }
   }
 
@@ -354,7 +368,9 @@ const main = async () => {
     (rss === undefined ? "" : `\n\nRSS of a fresh process (bundled client, bench/rss_walk.ts): ${rss.startMb} MB after import and a first query; peak ${rss.peakListMb} MB while listing the 5,000 tasks; peak ${rss.peakArtifactMb} MB while reading artifact y of each (public API). Target < 200 MB.`) +
     (rssStream === undefined ? "" : `\n\n${rssStream.mib === 1024 ? "1 GiB" : `${rssStream.mib} MiB`} artifact streamed to a file: peak RSS ${rssStream.peakMb} MB (target < 100 MB); ${rssStream.startMb} MB before, ${fmt(rssStream.ms)} for ${rssStream.bytes} bytes (gzip blob ${rssStream.blobBytes} bytes), SHA-1 ${rssStream.shaOk && rssStream.sizeOk ? "equal to the CAS key" : "**DIFFERS**"} (fresh process, bench/rss_stream.ts: Artifact.stream into a FileSystem sink).${
       rssStream.youngFixedPeakMb == null ? "" : ` The same program with V8's young generation kept from growing (\`--semi-space-growth-factor=1\`, set at run time, as \`mfc get --output\` does): ${rssStream.youngFixedPeakMb} MB.`
-    }${rssStream.cliPeakMb == null ? "" : ` \`mfc get --output\` (fresh process, its own maxRSS): ${rssStream.cliPeakMb} MB.`}`) +
+    }${
+      rssStream.writeToPeakMb == null ? "" : ` \`Artifact.writeTo\` into a file (buffers reused, gunzip in JavaScript): ${rssStream.writeToPeakMb} MB, ${fmt(rssStream.writeToMs ?? 0)}.`
+    }${rssStream.cliPeakMb == null ? "" : ` \`mfc get --output\` (\`Artifact.writeTo\`; fresh process, its own maxRSS): ${rssStream.cliPeakMb} MB.`}`) +
     (service.length > 0 ? "\n\n" + renderServiceTable(service) : "")
   if (service.some((r) => !r.answersMatch)) mismatches++
   console.log(table)
@@ -436,6 +452,9 @@ interface RssStream {
   readonly shaOk: boolean
   /** Peak RSS with V8's young generation kept from growing (as `mfc get --output` sets it). */
   readonly youngFixedPeakMb?: number | null
+  /** Peak RSS and time of `Artifact.writeTo` (buffers reused) into a file. */
+  readonly writeToPeakMb?: number | null
+  readonly writeToMs?: number | null
   /** Peak RSS of `mfc get --output`. */
   readonly cliPeakMb?: number | null
 }
