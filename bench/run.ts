@@ -370,7 +370,7 @@ const main = async () => {
       rssStream.youngFixedPeakMb == null ? "" : ` The same program with V8's young generation kept from growing (\`--semi-space-growth-factor=1\`, set at run time, as \`mfc get --output\` does): ${rssStream.youngFixedPeakMb} MB.`
     }${
       rssStream.writeToPeakMb == null ? "" : ` \`Artifact.writeTo\` into a file (buffers reused, gunzip in JavaScript): ${rssStream.writeToPeakMb} MB, ${fmt(rssStream.writeToMs ?? 0)}.`
-    }${rssStream.cliPeakMb == null ? "" : ` \`mfc get --output\` (\`Artifact.writeTo\`; fresh process, its own maxRSS): ${rssStream.cliPeakMb} MB.`}`) +
+    }${rssStream.cliPeakMb == null ? "" : ` \`mfc get --output\` (\`Artifact.writeTo\`; fresh process, its own peak RSS, VmHWM): ${rssStream.cliPeakMb} MB.`}`) +
     (service.length > 0 ? "\n\n" + renderServiceTable(service) : "")
   if (service.some((r) => !r.answersMatch)) mismatches++
   console.log(table)
@@ -417,12 +417,25 @@ interface RssWalk {
 }
 
 /**
- * Peak RSS (MB) of `mfc get --output FILE PATHSPEC` in a fresh process (the CLI bundle), read from the
- * process's own `maxRSS` at exit; undefined when it failed or wrote other bytes than `sha`.
+ * Prints the process's peak RSS in KB at exit (`maxrss N`): Linux's `VmHWM`, the high-water mark of this
+ * process image only. Not `maxRSS` (getrusage): Linux carries it over from the forked parent through exec,
+ * so a child of this bench (itself 100–200 MB) reported the bench's size, not its own (session 14 found a
+ * `node -e 1` child "peaking" at 155 MB under a 193 MB parent). `maxRSS` only where `/proc` is missing.
+ */
+const peakRssProbe = `import { readFileSync } from "node:fs"
+process.on("exit", () => {
+  let kb
+  try { kb = Number(/VmHWM:\\s*(\\d+)/.exec(readFileSync("/proc/self/status", "utf8"))[1]) } catch { kb = process.resourceUsage().maxRSS }
+  process.stderr.write("maxrss " + kb + "\\n")
+})`
+
+/**
+ * Peak RSS (MB) of `mfc get --output FILE PATHSPEC` in a fresh process (the CLI bundle), read by
+ * {@link peakRssProbe} at exit; undefined when it failed or wrote other bytes than `sha`.
  */
 const cliStreamPeakMb = (cli: string, dir: string, pathspec: string, sha: string): number | undefined => {
   const out = path.join(dir, "streamed-by-cli.pickle.tmp")
-  const probe = "data:text/javascript,process.on('exit',()=>process.stderr.write('maxrss '+process.resourceUsage().maxRSS+'\\n'))"
+  const probe = `data:text/javascript,${encodeURIComponent(peakRssProbe)}`
   try {
     const r = spawnSync(process.execPath, ["--import", probe, cli, "get", "--all", "--root", dir, "--output", out, pathspec], { encoding: "utf8" })
     const kb = /maxrss (\d+)/.exec(r.stderr)?.[1]
