@@ -97,9 +97,13 @@ export const openObject = (
         Effect.suspend(() => {
           while (current === undefined && pending.length > 0) {
             const next = pending.shift()!
-            if (next.length > 0) (current = next), (at = 0)
+            if (next.length > 0) {
+              current = next
+              at = 0
+            }
           }
-          if (current !== undefined || into.length === 0) return Effect.succeed(current === undefined ? 0 : copy(into))
+          if (into.length === 0) return Effect.succeed(0)
+          if (current !== undefined) return Effect.succeed(copy(into))
           if (ended) return Effect.succeed(0)
           return Effect.matchEffect(pull, {
             onFailure: Option.match({
