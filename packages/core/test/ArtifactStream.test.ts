@@ -12,14 +12,13 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { Artifact, Bytes, Cas, Errors, Flow, Gunzip, Namespace, Run, Step, Task } from "@metaflow-client/core"
+import { Artifact, Bytes, Cas, Errors, Gunzip, Namespace } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
 import { NodeGunzip } from "@metaflow-client/provider-local/node"
 import { createHash } from "node:crypto"
 import { buildHugeArtifact } from "../../../bench/huge_artifact.js"
+import { assertSameBytes, data, fixtures, forEachFixtureArtifact, sidecarCases, withDoctoredCopy, zooArtifact } from "./blobs.js"
 import { cutAt } from "./pieces.js"
-
-const fixtures = path.resolve(__dirname, "../../../testdata/fixtures/local")
 
 /** The gunzip implementations, each run through every case below. */
 const implementations: ReadonlyArray<readonly [string, Gunzip.Service]> = [
@@ -33,13 +32,6 @@ const layerAt = (root: string, gunzip: Gunzip.Service) =>
 
 const concat = Bytes.concat
 
-/** Byte equality without handing vitest a megabytes-long diff to render. */
-const assertSameBytes = (got: Uint8Array, want: Uint8Array, label = "") => {
-  if (got.length !== want.length) assert.fail(`${label}: ${got.length} bytes, expected ${want.length}`)
-  const i = got.findIndex((b, k) => b !== want[k])
-  if (i >= 0) assert.fail(`${label}: first difference at byte ${i}`)
-}
-
 const collect = <E, R>(s: Stream.Stream<Uint8Array, E, R>) =>
   Effect.map(Stream.runCollect(s), (c) => concat(Chunk.toReadonlyArray(c)))
 
@@ -49,25 +41,6 @@ const chunked = (bytes: Uint8Array, cuts: ReadonlyArray<number>): Stream.Stream<
   const groups: Array<Chunk.Chunk<Uint8Array>> = []
   for (let i = 0; i < pieces.length; i += 2) groups.push(Chunk.fromIterable(pieces.slice(i, i + 2)))
   return Stream.fromChunks(...groups)
-}
-
-/** Deterministic test data: incompressible, text-like, or runs of one byte. */
-const data = (kind: "random" | "text" | "runs", size: number, seed: number): Uint8Array => {
-  const out = new Uint8Array(size)
-  let x = seed >>> 0 || 1
-  const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0)
-  const words = ["metaflow ", "artifact ", "stream ", "gzip ", "\n", "0123 "]
-  for (let i = 0; i < size;) {
-    if (kind === "random") out[i++] = next() >>> 24
-    else if (kind === "runs") {
-      const b = next() >>> 24
-      for (let n = next() % 5000; n > 0 && i < size; n--) out[i++] = b
-    } else {
-      const w = words[next() % words.length]!
-      for (let j = 0; j < w.length && i < size; j++) out[i++] = w.charCodeAt(j)
-    }
-  }
-  return out
 }
 
 const dataArb = FastCheck.record({
@@ -238,16 +211,7 @@ describe.each(implementations)("Cas.unpackStream (%s)", (_name, impl) => {
 
   it.effect("decides raw or gzip from the sidecar, as Cas.unpack does", () =>
     Effect.gen(function*() {
-      const sidecars = [
-        Option.none(),
-        Option.some(`{"cas_raw": false, "cas_version": 1}`),
-        Option.some(`{"cas_raw": true, "cas_version": 1}`),
-        Option.some(`{"cas_raw": false, "cas_version": 2}`),
-        Option.some(`{"cas_raw": false}`),
-        Option.some(`not json`),
-        Option.some(`null`)
-      ]
-      for (const sidecar of sidecars) {
+      for (const sidecar of sidecarCases) {
         for (const bytes of [gz, text]) {
           const whole = Cas.unpack({ bytes, sidecar }, "p", { gunzip: impl })
           const streamed = yield* Effect.either(collect(Cas.unpackStream(chunked(bytes, [3, 77, 4000]), sidecar, "p", { gunzip: impl })))
@@ -266,57 +230,28 @@ describe.each(implementations)("Cas.unpackStream (%s)", (_name, impl) => {
     }))
 })
 
-/** Every task of these fixture runs, every artifact (private ones included). */
-const FLOWS = ["ArtifactZooFlow", "ForeachFlow", "HelloLinearFlow", "ParamsFlow"]
-
 describe.each(implementations)("Artifact.stream (%s)", (_name, impl) => {
   it.effect("gives Artifact.bytes for every artifact of the fixture tasks", () =>
     Effect.gen(function*() {
       assert.strictEqual(yield* Gunzip.Gunzip, impl, "the layer's gunzip is in use")
       let compared = 0
       let multiChunk = 0
-      for (const name of FLOWS) {
-        const flow = yield* Flow.get(name)
-        const runs = yield* Stream.runCollect(Flow.runs(flow))
-        for (const run of runs) {
-          for (const step of yield* Stream.runCollect(Run.steps(run))) {
-            for (const task of yield* Stream.runCollect(Step.tasks(step))) {
-              for (const a of yield* Stream.runCollect(Task.allArtifacts(task))) {
-                const whole = yield* Artifact.bytes(a)
-                const chunks = Chunk.toReadonlyArray(yield* Stream.runCollect(Artifact.stream(a)))
-                assertSameBytes(concat(chunks), whole, a.pathspec)
-                if (chunks.length > 1) multiChunk++
-                compared++
-              }
-            }
-          }
-        }
-      }
+      yield* forEachFixtureArtifact((a) =>
+        Effect.gen(function*() {
+          const whole = yield* Artifact.bytes(a)
+          const chunks = Chunk.toReadonlyArray(yield* Stream.runCollect(Artifact.stream(a)))
+          assertSameBytes(concat(chunks), whole, a.pathspec)
+          if (chunks.length > 1) multiChunk++
+          compared++
+        }))
       assert.isAbove(compared, 500)
       assert.isAbove(multiChunk, 0)
     }).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(fixtures, impl))), 120_000)
 
   describe("on a copied datastore with doctored blobs", () => {
-    const ZOO = "ArtifactZooFlow"
-    const pathspecOf = (name: string) => `${ZOO}/1795767114295475/big/2/${name}`
+    const pathspecOf = zooArtifact
     const withCopy = <A, E>(body: (blobOf: (sha: string) => string) => Effect.Effect<A, E, any>) =>
-      Effect.acquireUseRelease(
-        Effect.sync(() => {
-          const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mfc-artifact-stream-"))
-          fs.cpSync(path.join(fixtures, ".metaflow", ZOO), path.join(dir, ".metaflow", ZOO), { recursive: true })
-          return dir
-        }),
-        (dir) => {
-          const blobOf = (sha: string) => {
-            const file = path.join(dir, ".metaflow", ZOO, "data", sha.slice(0, 2), sha)
-            fs.chmodSync(file, 0o644)
-            if (fs.existsSync(`${file}_meta`)) fs.chmodSync(`${file}_meta`, 0o644)
-            return file
-          }
-          return body(blobOf).pipe(Namespace.withNamespace(null), Effect.provide(layerAt(dir, impl)))
-        },
-        (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-      )
+      withDoctoredCopy((dir) => layerAt(dir, impl), body)
 
     it.effect("streams a raw (cas_raw) blob as stored", () =>
       withCopy((blobOf) =>

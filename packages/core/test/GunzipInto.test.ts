@@ -13,44 +13,15 @@ import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Cause, Chunk, Context, Effect, Either, Exit, FastCheck, Layer, Option, Stream } from "effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { Artifact, Bytes, Cas, Datastore, Errors, Flow, Gunzip, MetadataProvider, Namespace, Run, Step, Task } from "@metaflow-client/core"
+import { Artifact, Bytes, Cas, Datastore, Errors, Gunzip, MetadataProvider, Namespace } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
+import { assertSameBytes, data, fixtures, forEachFixtureArtifact, sidecarCases, withDoctoredCopy, zooArtifact } from "./blobs.js"
 import { cutAt } from "./pieces.js"
-
-const fixtures = path.resolve(__dirname, "../../../testdata/fixtures/local")
 
 const concat = Bytes.concat
 
-/** Byte equality without handing vitest a megabytes-long diff to render. */
-const assertSameBytes = (got: Uint8Array, want: Uint8Array, label = "") => {
-  if (got.length !== want.length) assert.fail(`${label}: ${got.length} bytes, expected ${want.length}`)
-  const i = got.findIndex((b, k) => b !== want[k])
-  if (i >= 0) assert.fail(`${label}: first difference at byte ${i}`)
-}
-
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i])
-
-/** Deterministic test data: incompressible, text-like, or runs of one byte (as in ArtifactStream.test.ts). */
-const data = (kind: "random" | "text" | "runs", size: number, seed: number): Uint8Array => {
-  const out = new Uint8Array(size)
-  let x = seed >>> 0 || 1
-  const next = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0)
-  const words = ["metaflow ", "artifact ", "stream ", "gzip ", "\n", "0123 "]
-  for (let i = 0; i < size;) {
-    if (kind === "random") out[i++] = next() >>> 24
-    else if (kind === "runs") {
-      const b = next() >>> 24
-      for (let n = next() % 5000; n > 0 && i < size; n--) out[i++] = b
-    } else {
-      const w = words[next() % words.length]!
-      for (let j = 0; j < w.length && i < size; j++) out[i++] = w.charCodeAt(j)
-    }
-  }
-  return out
-}
 
 const strategies = {
   default: zlib.constants.Z_DEFAULT_STRATEGY,
@@ -651,16 +622,7 @@ describe("Cas.unpackInto", () => {
     Effect.gen(function*() {
       const text = data("text", 600_000, 3)
       const gz = gzip(text)
-      const sidecars = [
-        Option.none(),
-        Option.some(`{"cas_raw": false, "cas_version": 1}`),
-        Option.some(`{"cas_raw": true, "cas_version": 1}`),
-        Option.some(`{"cas_raw": false, "cas_version": 2}`),
-        Option.some(`{"cas_raw": false}`),
-        Option.some(`not json`),
-        Option.some(`null`)
-      ]
-      for (const sidecar of sidecars) {
+      for (const sidecar of sidecarCases) {
         for (const bytes of [gz, text]) {
           const whole = Cas.unpack({ bytes, sidecar }, "p", { maxBytes: Infinity })
           const parts: Array<Uint8Array> = []
@@ -690,9 +652,6 @@ describe("Cas.unpackInto", () => {
 })
 
 // ---------------------------------------------------------------------------------------------------
-
-/** Every task of these fixture runs, every artifact (private ones included), as in ArtifactStream.test.ts. */
-const FLOWS = ["ArtifactZooFlow", "ForeachFlow", "HelloLinearFlow", "ParamsFlow"]
 
 /** How often the storage was asked to open or stream an object. */
 interface Calls {
@@ -727,54 +686,28 @@ describe.each([["LocalStorage.open", true], ["the stream adapter (a storage with
         assert.strictEqual((yield* Datastore.LocalStorage).open === undefined, !withOpen)
         let compared = 0
         let multiChunk = 0
-        for (const name of FLOWS) {
-          const flow = yield* Flow.get(name)
-          const runs = yield* Stream.runCollect(Flow.runs(flow))
-          for (const run of runs) {
-            for (const step of yield* Stream.runCollect(Run.steps(run))) {
-              for (const task of yield* Stream.runCollect(Step.tasks(step))) {
-                for (const a of yield* Stream.runCollect(Task.allArtifacts(task))) {
-                  const whole = yield* Artifact.bytes(a)
-                  const before = { ...calls }
-                  const parts: Array<Uint8Array> = []
-                  const n = yield* Artifact.writeTo(a, (c) => Effect.sync(() => void parts.push(c.slice())))
-                  assertSameBytes(concat(parts), whole, a.pathspec)
-                  assert.strictEqual(n, whole.length, a.pathspec)
-                  if (withOpen) assert.deepStrictEqual(calls, { open: before.open + 1, stream: before.stream }, a.pathspec)
-                  else assert.deepStrictEqual(calls, { open: 0, stream: before.stream + 1 }, a.pathspec)
-                  if (parts.length > 1) multiChunk++
-                  compared++
-                }
-              }
-            }
-          }
-        }
+        yield* forEachFixtureArtifact((a) =>
+          Effect.gen(function*() {
+            const whole = yield* Artifact.bytes(a)
+            const before = { ...calls }
+            const parts: Array<Uint8Array> = []
+            const n = yield* Artifact.writeTo(a, (c) => Effect.sync(() => void parts.push(c.slice())))
+            assertSameBytes(concat(parts), whole, a.pathspec)
+            assert.strictEqual(n, whole.length, a.pathspec)
+            if (withOpen) assert.deepStrictEqual(calls, { open: before.open + 1, stream: before.stream }, a.pathspec)
+            else assert.deepStrictEqual(calls, { open: 0, stream: before.stream + 1 }, a.pathspec)
+            if (parts.length > 1) multiChunk++
+            compared++
+          }))
         assert.isAbove(compared, 500)
         assert.isAbove(multiChunk, 0)
       }).pipe(Namespace.withNamespace(null), Effect.provide(localLayer(fixtures, withOpen, calls)))
     }, 120_000)
 
     describe("on a copied datastore with doctored blobs", () => {
-      const ZOO = "ArtifactZooFlow"
-      const pathspecOf = (name: string) => `${ZOO}/1795767114295475/big/2/${name}`
+      const pathspecOf = zooArtifact
       const withCopy = <A, E>(body: (blobOf: (sha: string) => string) => Effect.Effect<A, E, any>) =>
-        Effect.acquireUseRelease(
-          Effect.sync(() => {
-            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mfc-gunzip-into-"))
-            fs.cpSync(path.join(fixtures, ".metaflow", ZOO), path.join(dir, ".metaflow", ZOO), { recursive: true })
-            return dir
-          }),
-          (dir) => {
-            const blobOf = (sha: string) => {
-              const file = path.join(dir, ".metaflow", ZOO, "data", sha.slice(0, 2), sha)
-              fs.chmodSync(file, 0o644)
-              if (fs.existsSync(`${file}_meta`)) fs.chmodSync(`${file}_meta`, 0o644)
-              return file
-            }
-            return body(blobOf).pipe(Namespace.withNamespace(null), Effect.provide(localLayer(dir, withOpen, { open: 0, stream: 0 })))
-          },
-          (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
-        )
+        withDoctoredCopy((dir) => localLayer(dir, withOpen, { open: 0, stream: 0 }), body)
 
       it.effect("writes a raw (cas_raw) blob as stored", () =>
         withCopy((blobOf) =>
