@@ -438,12 +438,14 @@ export const gunzipStream = <E, R>(
  * leaves no garbage behind (fresh buffers per chunk, as streams hand out, pile up as 30 MB or more before
  * V8 collects them). `read(into)` fills a prefix of `into` and returns its length (0 at the end of the
  * input); `write(chunk)` gets each unpacked window, **valid only until its effect completes**: the memory
- * is reused afterwards, so copy what must be kept. Pure JavaScript (about half the speed of `node:zlib`),
- * on every platform. Returns the number of bytes unpacked.
+ * is reused afterwards, so copy what must be kept. Pure JavaScript, on every platform: it inflates 1 GiB
+ * in about 1.3× `node:zlib`'s time here, and on the JavaScript thread, where `node:zlib` works beside it.
+ * Returns the number of bytes unpacked.
  *
  * The checks of {@link Service}'s `gunzipStream`, with the same reasons, except that any byte after the
  * member fails as "invalid gzip data: bytes after the gzip member" (Metaflow writes one member), and the
- * stricter checks an implementation may make (reserved header flags, stored-block lengths).
+ * stricter checks an implementation may make, all of zlib's (reserved header flags, the header CRC,
+ * stored-block lengths, incomplete codes).
  *
  * @since 0.1.0
  * @category unpacking
