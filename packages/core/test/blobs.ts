@@ -98,3 +98,29 @@ export const withDoctoredCopy = <A, E, LE>(
     },
     (dir) => Effect.sync(() => fs.rmSync(dir, { recursive: true, force: true }))
   )
+
+/** Replaces a copied blob by `pickle` stored raw, as a `cas_raw` sidecar says (see {@link withDoctoredCopy}). */
+export const storeRaw = (blobOf: (sha: string) => string, sha: string, pickle: Uint8Array) => {
+  const file = blobOf(sha)
+  fs.writeFileSync(file, pickle)
+  fs.writeFileSync(`${file}_meta`, `{"cas_raw": true, "cas_version": 1}`)
+}
+
+/**
+ * The failures of `read` (the operation under test, run once per state) on a copied gzip blob that is
+ * truncated by 20,000 bytes, then whole with a flipped bit in its trailer's CRC, then missing.
+ */
+export const failuresOfDoctoredBlob = <A, E, R>(blobOf: (sha: string) => string, sha: string, read: Effect.Effect<A, E, R>) =>
+  Effect.gen(function*() {
+    const file = blobOf(sha)
+    const packed = fs.readFileSync(file)
+    fs.writeFileSync(file, packed.subarray(0, packed.length - 20_000))
+    const truncated = yield* Effect.flip(read)
+    const crc = Buffer.from(packed)
+    crc[crc.length - 6] ^= 0x10
+    fs.writeFileSync(file, crc)
+    const mismatch = yield* Effect.flip(read)
+    fs.rmSync(file)
+    const missing = yield* Effect.flip(read)
+    return { truncated, mismatch, missing }
+  })
