@@ -156,6 +156,20 @@ describe.skipIf(skipS3())("S3Datastore under injected faults", () => {
           }
         }).pipe(Effect.provide(live({ timeout: "500 millis" })), Effect.timeout("30 seconds")))
 
+      it.live("a slow reader is not a stalled body: time spent between pulls does not count", () =>
+        Effect.gen(function*() {
+          const s3 = yield* Datastore.S3Storage
+          let pulls = 0
+          const chunks = yield* Stream.runCollect(s3.stream(root, "F/data/cd/big").pipe(
+            // a pause longer than the timeout before each of the first pulls downstream
+            Stream.tap(() => (pulls++ < 3 ? Effect.sleep("400 millis") : Effect.void))
+          ))
+          const all = Buffer.concat(Chunk.toArray(chunks))
+          assert.strictEqual(sha256(all), sha256(big))
+          assert.isAtLeast(pulls, 3)
+          assert.strictEqual(requestsTo("/big").length, 1, "one request: no timeout, no retry")
+        }).pipe(Effect.provide(live({ timeout: "300 millis" })), Effect.timeout("30 seconds")))
+
       it.live("concurrent reads are bounded by the concurrency option", () =>
         Effect.gen(function*() {
           proxy.plan = () => "delay"

@@ -12,14 +12,16 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { Bytes } from "@metaflow-client/core"
-import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type * as Credentials from "../Credentials.js"
+import { idleBody } from "./idleBody.js"
 import { type Addressing, objectUrl } from "./location.js"
 import { sign } from "./sign.js"
 
@@ -113,16 +115,12 @@ export const retryPolicy = (cfg: TransportConfig): Schedule.Schedule<unknown, S3
     Schedule.whileInput((e: S3Failure) => e.transient)
   )
 
-/** Collects a body into one array, failing (transiently) on a stalled or short body. */
+/** Collects `body` (of `res`) into one array, failing (transiently) on a short body. */
 const collect = (
   res: HttpClientResponse.HttpClientResponse,
-  timeout: Duration.Duration
+  body: Stream.Stream<Uint8Array, S3Failure>
 ): Effect.Effect<Uint8Array, S3Failure> => {
   const expected = contentLength(res.headers)
-  const body = res.stream.pipe(
-    Stream.mapError(fromHttpError),
-    Stream.timeoutFail(() => transient("timed out reading the body"), timeout)
-  )
   const check = (n: number) =>
     expected !== undefined && n !== expected
       ? Effect.fail(transient(`truncated body: got ${n} of ${expected} bytes`))
@@ -216,6 +214,33 @@ export const makeTransport = (
       return response
     })
 
+  /**
+   * `send`, in a scope of its own (a child of the current one), and the response's body as a Stream under
+   * the idle timeout (internal/idleBody.ts), which aborts the request by closing that scope.
+   */
+  const sendForBody = (
+    method: "GET",
+    bucket: string,
+    key: string,
+    headers: Record<string, string>
+  ): Effect.Effect<
+    { readonly res: HttpClientResponse.HttpClientResponse; readonly body: Stream.Stream<Uint8Array, S3Failure> },
+    S3Failure,
+    Scope.Scope
+  > =>
+    Effect.gen(function*() {
+      const requestScope = yield* Effect.flatMap(Effect.scope, (scope) => Scope.fork(scope, ExecutionStrategy.sequential))
+      const res = yield* Scope.extend(send(method, bucket, key, headers), requestScope)
+      // unread until run: an error status reads the body as text instead
+      const body = Stream.unwrapScoped(idleBody(res.stream, {
+        timeoutMs: Duration.toMillis(cfg.timeout),
+        abort: Scope.close(requestScope, Exit.void),
+        onIdle: () => transient("timed out reading the body"),
+        onError: fromHttpError
+      }))
+      return { res, body }
+    })
+
   const withPolicy = <A>(attempt: Effect.Effect<A, S3Failure, Scope.Scope>) =>
     Effect.scoped(attempt).pipe(cfg.semaphore.withPermits(1), Effect.retry(policy))
 
@@ -227,9 +252,9 @@ export const makeTransport = (
 
   const get = (bucket: string, key: string, range?: string) =>
     withPolicy(Effect.gen(function*() {
-      const res = yield* send("GET", bucket, key, range === undefined ? {} : { range })
+      const { body, res } = yield* sendForBody("GET", bucket, key, range === undefined ? {} : { range })
       if (res.status === 200 || res.status === 206) {
-        const bytes = yield* collect(res, cfg.timeout)
+        const bytes = yield* collect(res, body)
         return Option.some<Got>({ bytes, headers: res.headers })
       }
       if (res.status === 404) return yield* notFound(res)
@@ -254,18 +279,18 @@ export const makeTransport = (
     }))
 
   const stream = (bucket: string, key: string): Stream.Stream<Uint8Array, S3Failure> =>
-    Stream.unwrap(Effect.gen(function*() {
-      const received = yield* Ref.make(0)
-      const identity = yield* Ref.make<{ readonly etag?: string; readonly total?: number }>({})
+    Stream.suspend(() => {
+      // bytes received so far, and the object's identity once known: this evaluation's own
+      let received = 0
+      let known: { readonly etag?: string; readonly total?: number } = {}
       // One request from the current offset; re-run by Stream.retry, so a broken body resumes.
       const segment = Stream.unwrapScoped(Effect.gen(function*() {
-        const offset = yield* Ref.get(received)
-        const known = yield* Ref.get(identity)
+        const offset = received
         if (known.total !== undefined && offset >= known.total) return Stream.empty
         yield* Effect.acquireRelease(cfg.semaphore.take(1), () => cfg.semaphore.release(1))
         const headers: Record<string, string> = offset === 0 ? {} : { range: `bytes=${offset}-` }
         if (offset > 0 && known.etag !== undefined) headers["if-match"] = known.etag
-        const res = yield* send("GET", bucket, key, headers)
+        const { body, res } = yield* sendForBody("GET", bucket, key, headers)
         if (res.status === 404) {
           return yield* Effect.fail(new S3Failure({ transient: false, reason: "object does not exist", status: 404 }))
         }
@@ -283,23 +308,26 @@ export const makeTransport = (
         if (offset === 0) {
           const total = contentLength(res.headers)
           const etag = res.headers["etag"]
-          yield* Ref.set(identity, { ...(etag === undefined ? {} : { etag }), ...(total === undefined ? {} : { total }) })
+          known = { ...(etag === undefined ? {} : { etag }), ...(total === undefined ? {} : { total }) }
         }
-        const complete = Effect.flatMap(Effect.all([Ref.get(received), Ref.get(identity)]), ([n, { total }]) =>
-          total !== undefined && n < total
-            ? Effect.fail(transient(`truncated body: got ${n} of ${total} bytes`))
-            : total !== undefined && n > total
+        const complete = Effect.suspend(() => {
+          const { total } = known
+          return total !== undefined && received < total
+            ? Effect.fail(transient(`truncated body: got ${received} of ${total} bytes`))
+            : total !== undefined && received > total
             ? Effect.fail(new S3Failure({ transient: false, reason: `body longer than content-length ${total}` }))
-            : Effect.void)
-        return res.stream.pipe(
-          Stream.mapError(fromHttpError),
-          Stream.timeoutFail(() => transient("timed out reading the body"), cfg.timeout),
-          Stream.tap((chunk) => Ref.update(received, (n) => n + chunk.length)),
+            : Effect.void
+        })
+        return body.pipe(
+          Stream.mapChunks((chunk) => {
+            for (const b of chunk) received += b.length
+            return chunk
+          }),
           Stream.concat(Stream.drain(Stream.fromEffect(complete)))
         )
       }))
       return Stream.retry(segment, policy)
-    }))
+    })
 
   return { get, head, stream }
 }
