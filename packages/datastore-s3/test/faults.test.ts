@@ -156,6 +156,24 @@ describe.skipIf(skipS3())("S3Datastore under injected faults", () => {
           }
         }).pipe(Effect.provide(live({ timeout: "500 millis" })), Effect.timeout("30 seconds")))
 
+      it.live("stream's retry budget starts again once bytes have come: more truncations than retries complete", () =>
+        Effect.gen(function*() {
+          proxy.plan = ({ n }) => (n < 5 ? "truncate" : undefined)
+          const s3 = yield* Datastore.S3Storage
+          const chunks = yield* Stream.runCollect(s3.stream(root, "F/data/cd/big"))
+          assert.strictEqual(sha256(Buffer.concat(Chunk.toArray(chunks))), sha256(big))
+          assert.strictEqual(requestsTo("/big").length, 6)
+        }).pipe(Effect.provide(live({ retries: 2 })), Effect.timeout("30 seconds")))
+
+      it.live("stream gives up after its retries when no byte comes", () =>
+        Effect.gen(function*() {
+          proxy.plan = () => "500"
+          const s3 = yield* Datastore.S3Storage
+          const got = yield* Effect.either(Stream.runCollect(s3.stream(root, "F/data/cd/big")))
+          assert.isTrue(got._tag === "Left" && got.left._tag === "BackendError", String(got))
+          assert.strictEqual(requestsTo("/big").length, 3)
+        }).pipe(Effect.provide(live({ retries: 2 })), Effect.timeout("30 seconds")))
+
       it.live("a slow reader is not a stalled body: time spent between pulls does not count", () =>
         Effect.gen(function*() {
           const s3 = yield* Datastore.S3Storage
