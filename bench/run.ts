@@ -17,7 +17,8 @@ import { fileURLToPath } from "node:url"
 import { bundle } from "./bundle.js"
 import { Floor } from "./floor.js"
 import * as Ours from "./ours.js"
-import { cachedHugeArtifact } from "./huge_artifact.js"
+import { createBucket, motoAvailable, s3Request, startMoto } from "../packages/datastore-s3/test/moto.js"
+import { cachedHugeArtifact, type HugeArtifact } from "./huge_artifact.js"
 import { cachedWorkload, FULL_SHAPE } from "./workload.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -298,6 +299,17 @@ const main = async () => {
         writeToMs: writeTo?.ms ?? null,
         cliPeakMb: cli ?? null
       }
+      if (motoAvailable()) {
+        log("memory: the same blob from S3 (a loopback moto server): S3Datastore, then one bare HttpClient GET ...")
+        const s3 = await s3StreamPeaks(huge)
+        if (s3 === undefined) {
+          mismatches++
+          console.error("rss stream from S3 failed")
+        }
+        rssStream = { ...rssStream, s3: s3 ?? null }
+      } else {
+        log("memory: moto not available (pip install \"moto[server]\"): the S3 variant is skipped")
+      }
     }
   }
 
@@ -370,7 +382,11 @@ const main = async () => {
       rssStream.youngFixedPeakMb == null ? "" : ` The same program with V8's young generation kept from growing (\`--semi-space-growth-factor=1\`, set at run time, as \`mfc get --output\` does): ${rssStream.youngFixedPeakMb} MB.`
     }${
       rssStream.writeToPeakMb == null ? "" : ` \`Artifact.writeTo\` into a file (buffers reused, gunzip in JavaScript): ${rssStream.writeToPeakMb} MB, ${fmt(rssStream.writeToMs ?? 0)}.`
-    }${rssStream.cliPeakMb == null ? "" : ` \`mfc get --output\` (\`Artifact.writeTo\`; fresh process, its own peak RSS, VmHWM): ${rssStream.cliPeakMb} MB.`}`) +
+    }${rssStream.cliPeakMb == null ? "" : ` \`mfc get --output\` (\`Artifact.writeTo\`; fresh process, its own peak RSS, VmHWM): ${rssStream.cliPeakMb} MB.`}${
+      rssStream.s3 == null
+        ? ""
+        : ` From S3 (a loopback moto server; bench/rss_s3.ts, VmHWM): \`S3Datastore\` into \`Cas.unpackInto\` (as \`Artifact.writeTo\`) ${rssStream.s3.datastore.peakMb} MB (${rssStream.s3.datastore.startMb} MB before), ${fmt(rssStream.s3.datastore.ms)}; one bare \`HttpClient\` GET through the same adapter and gunzip ${rssStream.s3.bare.peakMb} MB (${rssStream.s3.bare.startMb} MB before), ${fmt(rssStream.s3.bare.ms)}.`
+    }`) +
     (service.length > 0 ? "\n\n" + renderServiceTable(service) : "")
   if (service.some((r) => !r.answersMatch)) mismatches++
   console.log(table)
@@ -451,6 +467,52 @@ const cliStreamPeakMb = (cli: string, dir: string, pathspec: string, sha: string
   }
 }
 
+/**
+ * Peak RSS and time of writing the huge artifact's blob from S3 to a file (bench/rss_s3.ts, fresh
+ * processes): through `S3Datastore`, and through one bare (unsigned) `HttpClient` GET (the baseline),
+ * against a loopback moto server holding the blob (public-read); undefined when either failed or wrote other bytes.
+ */
+const s3StreamPeaks = async (huge: HugeArtifact): Promise<S3Stream | undefined> => {
+  const moto = await startMoto({ fresh: true })
+  try {
+    const bucket = `mfc-bench-${process.pid}`
+    const key = `ArtifactZooFlow/data/${huge.sha.slice(0, 2)}/${huge.sha}`
+    await createBucket(moto.endpoint, bucket)
+    // readable without signing, for the bare GET
+    const put = await s3Request(moto.endpoint, "PUT", bucket, key, {
+      headers: { "content-type": "binary/octet-stream", "x-amz-acl": "public-read" },
+      body: fs.readFileSync(path.join(huge.dir, ".metaflow", key))
+    })
+    if (put.status !== 200) throw new Error(`PUT ${key}: ${put.status}`)
+    const bundled = await bundle("rss_s3.ts")
+    const out = path.join(huge.dir, "streamed-from-s3.pickle.tmp")
+    const run = (mode: "s3" | "bare") => {
+      const r = spawnSync(process.execPath, [bundled, moto.endpoint, bucket, key, out, huge.sha, String(huge.pickleBytes), mode], { encoding: "utf8" })
+      const m = r.status === 0 ? JSON.parse(r.stdout.trim().split("\n").at(-1)!) as S3Run & { sizeOk: boolean; shaOk: boolean } : undefined
+      if (m === undefined || !m.sizeOk || !m.shaOk) console.error(`rss stream from S3 (${mode}):`, r.stderr)
+      return m?.sizeOk && m.shaOk ? { startMb: m.startMb, peakMb: m.peakMb, ms: m.ms } : undefined
+    }
+    const datastore = run("s3")
+    const bare = run("bare")
+    return datastore === undefined || bare === undefined ? undefined : { datastore, bare }
+  } finally {
+    await moto.stop()
+  }
+}
+
+interface S3Run {
+  readonly startMb: number
+  readonly peakMb: number
+  readonly ms: number
+}
+
+interface S3Stream {
+  /** `S3Datastore` → `Datastore.openObject` → `Cas.unpackInto` (what `Artifact.writeTo` does for S3). */
+  readonly datastore: S3Run
+  /** One bare `HttpClient` GET through the same adapter and gunzip. */
+  readonly bare: S3Run
+}
+
 interface RssStream {
   /** Payload size in MiB (1024 by default). */
   readonly mib: number
@@ -470,6 +532,8 @@ interface RssStream {
   readonly writeToMs?: number | null
   /** Peak RSS of `mfc get --output`. */
   readonly cliPeakMb?: number | null
+  /** The blob written from S3 (loopback moto), when moto is available. */
+  readonly s3?: S3Stream | null
 }
 
 interface ServiceRow {
