@@ -11,7 +11,7 @@
  *
  *   node rss_s3.mjs ENDPOINT BUCKET KEY OUT EXPECTED_SHA1 EXPECTED_BYTES s3|bare
  *
- * Prints {"startMb", "peakMb", "ms", "bytes", "sizeOk", "shaOk"}.
+ * Prints {"startMb", "peakMb", "ms", "bytes", "sha1", "sizeOk", "shaOk"}.
  */
 import * as FileSystem from "@effect/platform/FileSystem"
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -19,14 +19,13 @@ import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Cas, Datastore } from "@metaflow-client/core"
 import { Credentials, S3Datastore } from "@metaflow-client/datastore-s3"
-import { createHash } from "node:crypto"
 import * as fs from "node:fs"
-import { pipeline } from "node:stream/promises"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import { checkWritten } from "./written.js"
 
 const [endpoint, bucket, key, out, expectedSha, expectedBytes, mode] = process.argv.slice(2) as [
   string,
@@ -65,17 +64,6 @@ await runtime.runPromise(Effect.gen(function*() {
 const ms = performance.now() - t0
 const peakMb = vmHwmMb()
 
-const hash = createHash("sha1")
-await pipeline(fs.createReadStream(out), hash)
-const sha1 = hash.digest("hex")
-const bytes = fs.statSync(out).size
-fs.rmSync(out)
-console.log(JSON.stringify({
-  startMb,
-  peakMb,
-  ms: Math.round(ms),
-  bytes,
-  sizeOk: bytes === Number(expectedBytes),
-  shaOk: sha1 === expectedSha
-}))
+const written = await checkWritten(out, expectedSha, Number(expectedBytes))
+console.log(JSON.stringify({ startMb, peakMb, ms: Math.round(ms), ...written }))
 await runtime.dispose()

@@ -16,15 +16,13 @@ import * as FileSystem from "@effect/platform/FileSystem"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import { Artifact, Namespace } from "@metaflow-client/core"
 import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
-import { createHash } from "node:crypto"
-import * as fs from "node:fs"
 import * as path from "node:path"
 import { setFlagsFromString } from "node:v8"
-import { pipeline } from "node:stream/promises"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Stream from "effect/Stream"
+import { checkWritten } from "./written.js"
 
 const [dir, pathspec, expectedSha, expectedBytes, mode = "stream"] = process.argv.slice(2) as [string, string, string, string, string?]
 if (mode === "young=fixed") setFlagsFromString("--semi-space-growth-factor=1")
@@ -54,18 +52,6 @@ const ms = performance.now() - t0
 clearInterval(timer)
 const peakMb = mb(Math.max(peak, process.memoryUsage.rss()))
 
-const hash = createHash("sha1")
-await pipeline(fs.createReadStream(out), hash)
-const sha1 = hash.digest("hex")
-const bytes = fs.statSync(out).size
-fs.rmSync(out)
-console.log(JSON.stringify({
-  startMb,
-  peakMb,
-  ms: Math.round(ms),
-  bytes,
-  sha1,
-  sizeOk: bytes === Number(expectedBytes),
-  shaOk: sha1 === expectedSha
-}))
+const written = await checkWritten(out, expectedSha, Number(expectedBytes))
+console.log(JSON.stringify({ startMb, peakMb, ms: Math.round(ms), ...written }))
 await runtime.dispose()
