@@ -188,6 +188,18 @@ describe.skipIf(skipS3())("S3Datastore under injected faults", () => {
           assert.strictEqual(requestsTo("/big").length, 1, "one request: no timeout, no retry")
         }).pipe(Effect.provide(live({ timeout: "300 millis" })), Effect.timeout("30 seconds")))
 
+      it.live("a stream left early gives its permit back and aborts its request", () =>
+        Effect.gen(function*() {
+          const s3 = yield* Datastore.S3Storage
+          for (let i = 0; i < 3; i++) {
+            const first = yield* Stream.runHead(s3.stream(root, "F/data/cd/big"))
+            assert.isTrue(Option.isSome(first) && first.value.length > 0)
+          }
+          // with one permit in all, a permit kept by a stream left early would hang this read
+          const bytes = Option.getOrThrow(yield* s3.read(root, "F/data/ab/small"))
+          assert.strictEqual(sha256(bytes), sha256(small))
+        }).pipe(Effect.provide(live({ concurrency: 1 })), Effect.timeout("10 seconds")))
+
       it.live("concurrent reads are bounded by the concurrency option", () =>
         Effect.gen(function*() {
           proxy.plan = () => "delay"
