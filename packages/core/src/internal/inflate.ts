@@ -29,6 +29,11 @@ export const HAS_OUTPUT = 1
 /** See {@link NEED_INPUT}. */
 export const DONE = 2
 
+// what {@link GzipReader.symbolNearEnd} did
+const SYMBOL = 0
+const END_OF_BLOCK = 1
+const OUT_OF_INPUT = 2
+
 const WINDOW = 32768
 const MAX_MATCH = 258
 
@@ -521,8 +526,6 @@ export class GzipReader {
     const litMask = this.litMask
     const dist = this.dist
     const distMask = this.distMask
-    const litBits = this.litBits
-    const distBits = this.distBits
     const limit = out.length - MAX_MATCH
     let ip = this.ip
     let bb = this.bitBuf
@@ -610,85 +613,23 @@ export class GzipReader {
       }
       if (op >= limit) continue
       // Slow path, near the end of the input: one symbol, undone if the input runs out within it.
-      const sip = ip
-      const sbb = bb
-      const sbc = bc
-      // at most 24 bits held: `bb` stays a small integer (V8 keeps it untagged)
-      while (bc <= 16 && ip < inLen) {
-        bb |= input[ip++]! << bc
-        bc += 8
-      }
-      let e = lit[bb & litMask]!
-      let len = e & 15
-      if (len === 0 || len > bc) {
-        if (len === 0 && bc >= litBits) throw new InflateError("invalid", "invalid literal/length code")
-        ip = sip, bb = sbb, bc = sbc
+      this.ip = ip
+      this.bitBuf = bb >>> 0
+      this.bitCnt = bc
+      this.op = op
+      const step = this.symbolNearEnd()
+      ip = this.ip
+      bb = this.bitBuf
+      bc = this.bitCnt
+      op = this.op
+      if (step === OUT_OF_INPUT) {
         result = -1
         break
       }
-      bb >>= len
-      bc -= len
-      let sym = e >> 4
-      if (sym < 256) {
-        out[op++] = sym
-        continue
-      }
-      if (sym === 256) {
+      if (step === END_OF_BLOCK) {
         this.state = this.lastBlock ? TRAILER : BLOCK_HEADER
         break
       }
-      sym -= 257
-      if (sym >= 29) throw new InflateError("invalid", "invalid literal/length code")
-      let length = LENGTH_BASE[sym]!
-      const le = LENGTH_EXTRA[sym]!
-      if (le > 0) {
-        while (bc <= 16 && ip < inLen) {
-          bb |= input[ip++]! << bc
-          bc += 8
-        }
-        if (bc < le) {
-          ip = sip, bb = sbb, bc = sbc
-          result = -1
-          break
-        }
-        length += bb & ((1 << le) - 1)
-        bb >>= le
-        bc -= le
-      }
-      while (bc <= 16 && ip < inLen) {
-        bb |= input[ip++]! << bc
-        bc += 8
-      }
-      e = dist[bb & distMask]!
-      len = e & 15
-      if (len === 0 || len > bc) {
-        if (len === 0 && bc >= distBits) throw new InflateError("invalid", "invalid distance code")
-        ip = sip, bb = sbb, bc = sbc
-        result = -1
-        break
-      }
-      bb >>= len
-      bc -= len
-      const ds = e >> 4
-      if (ds >= 30) throw new InflateError("invalid", "invalid distance code")
-      let distance = DIST_BASE[ds]!
-      const de = DIST_EXTRA[ds]!
-      if (de > 0) {
-        while (bc <= 16 && ip < inLen) {
-          bb |= input[ip++]! << bc
-          bc += 8
-        }
-        if (bc < de) {
-          ip = sip, bb = sbb, bc = sbc
-          result = -1
-          break
-        }
-        distance += bb & ((1 << de) - 1)
-        bb >>= de
-        bc -= de
-      }
-      if (distance > op) throw new InflateError("invalid", "invalid distance too far back")
-      op = copyMatch(out, op, distance, length)
     }
     this.ip = ip
     this.bitBuf = bb >>> 0
@@ -696,6 +637,61 @@ export class GzipReader {
     this.op = op
     if (result === -1) return this.needInput()
     return result
+  }
+
+  /**
+   * One symbol of the current block near the end of the input, where it may be cut: a literal or a match
+   * into the window, the end of the block, or `OUT_OF_INPUT`, with the state as it was before the symbol.
+   * Slower than the fast loop (state in fields, bounds checked at each read), but it runs only for the
+   * last few bytes of each input buffer.
+   */
+  private symbolNearEnd(): number {
+    const ip = this.ip
+    const bitBuf = this.bitBuf
+    const bitCnt = this.bitCnt
+    const cut = () => {
+      this.ip = ip
+      this.bitBuf = bitBuf
+      this.bitCnt = bitCnt
+      return OUT_OF_INPUT
+    }
+    let sym = this.code(this.lit, this.litMask, this.litBits, "invalid literal/length code")
+    if (sym < 0) return cut()
+    if (sym < 256) {
+      this.out[this.op++] = sym
+      return SYMBOL
+    }
+    if (sym === 256) return END_OF_BLOCK
+    sym -= 257
+    if (sym >= 29) throw new InflateError("invalid", "invalid literal/length code")
+    const le = LENGTH_EXTRA[sym]!
+    if (!this.fill(le)) return cut()
+    const length = LENGTH_BASE[sym]! + this.bits(le)
+    const ds = this.code(this.dist, this.distMask, this.distBits, "invalid distance code")
+    if (ds < 0) return cut()
+    if (ds >= 30) throw new InflateError("invalid", "invalid distance code")
+    const de = DIST_EXTRA[ds]!
+    if (!this.fill(de)) return cut()
+    const distance = DIST_BASE[ds]! + this.bits(de)
+    if (distance > this.op) throw new InflateError("invalid", "invalid distance too far back")
+    this.op = copyMatch(this.out, this.op, distance, length)
+    return SYMBOL
+  }
+
+  /**
+   * The next symbol of a Huffman `table` (see {@link buildTable}) from the bits held and what input is
+   * left, or -1 when the input ends within it. An unused entry with `maxBits` bits at hand is no code.
+   */
+  private code(table: Uint16Array, mask: number, maxBits: number, noCode: string): number {
+    this.fill(maxBits)
+    const e = table[this.bitBuf & mask]!
+    const len = e & 15
+    if (len === 0 || len > this.bitCnt) {
+      if (len === 0 && this.bitCnt >= maxBits) throw new InflateError("invalid", noCode)
+      return -1
+    }
+    this.bits(len)
+    return e >> 4
   }
 }
 
