@@ -1,31 +1,37 @@
 /**
  * Gunzip as a port: how CAS blobs and uploaded `IncludeFile` payloads are inflated. A value in the Effect
- * context ({@link Gunzip}, a `Context.Reference`) whose default is {@link portable}, pure JavaScript
- * (fflate and a slicing-by-16 CRC-32) that runs anywhere; a platform can provide a native one
+ * context ({@link Gunzip}, a `Context.Reference`) whose default is {@link portable}, pure JavaScript (core's
+ * own inflater and a slicing-by-16 CRC-32) that runs anywhere; a platform can provide a native one
  * (`NodeGunzip.layer` in `@metaflow-client/provider-local/node`, on `node:zlib`).
  *
- * Contract of every implementation, checked by one shared test suite:
- * - the input is one gzip member (RFC 1952); output larger than `maxBytes` is refused while inflating (a
- *   bomb that lies about its size is stopped too), and the trailer's size (ISIZE) and CRC-32 are checked;
- * - truncation, garbage, a tampered trailer, bytes after the member, or output over the limit is a
+ * What is read is what Metaflow reads: its content-addressed store unpacks blobs with Python's
+ * `gzip.GzipFile`, and {@link portable} follows that reader (the test suite runs Python as the oracle):
+ * - one or more gzip members (RFC 1952), each checked against its own trailer (size and CRC-32), their
+ *   output concatenated; zero bytes after a member are padding; any other byte must start a member;
+ * - the header's reserved flag bits are ignored and its CRC is not checked, as Python does; DEFLATE is
+ *   checked as zlib (and so Python) checks it;
+ * - empty input is "not gzip data" (Python reads no bytes from it, then fails to unpickle them).
+ *
+ * Contract of every implementation, checked by shared test suites:
+ * - output larger than `maxBytes` is refused while inflating (a bomb that lies about its size is stopped);
+ * - truncation, garbage, a tampered trailer, bytes after a member, or output over the limit is a
  *   {@link CorruptBlob} naming the path, with the reasons built here ({@link reasons});
+ * - a whole-buffer read may refuse at once when the last four bytes, read as the trailer's size, exceed
+ *   the limit ({@link precheck}): any input the rule reads and ends so unpacks to more than the limit (zero
+ *   padding only lowers the number), so only the reason of a refusal can differ;
  * - the streaming form gives the same bytes, or the same error, as the whole-buffer form, for any
  *   chunking of the input, in bounded memory;
- * - an implementation may refuse a malformed member that {@link portable} tolerates (zlib checks reserved
- *   header flags and the header CRC, as Python's `gzip` header parser does not, DEFLATE details fflate
- *   skips such as stored-block length complements, and that the trailer follows the DEFLATE data, where
- *   fflate takes the last eight bytes), but it never returns bytes {@link portable} would not return.
+ * - an implementation never returns bytes {@link portable} would not return; where it departs from the
+ *   rule otherwise, it says so (`NodeGunzip`'s streaming form).
  *
  * @since 0.1.0
  */
-import * as Bytes from "./Bytes.js"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
-import { Gunzip as Inflater } from "fflate"
 import { CorruptBlob } from "./Errors.js"
 import { DONE, GzipReader, HAS_OUTPUT, InflateError } from "./internal/inflate.js"
 
@@ -100,7 +106,7 @@ export const isGzip = (b: Uint8Array): boolean => b.length >= 2 && b[0] === 0x1f
 
 /**
  * What a streaming gunzip remembers of its input without keeping it: the first two bytes (the gzip magic)
- * and the last `size` (the trailer, plus whatever an implementation needs to judge bytes after it).
+ * and the last `size` (the last trailer, once the input has ended).
  *
  * @since 0.1.0
  * @category implementations
@@ -134,8 +140,7 @@ export class InputWindow {
 /**
  * The shortest gzip member: a 10-byte header, the shortest DEFLATE stream (2 bytes: one fixed-Huffman
  * block holding only its end code, as any compressor writes for empty input) and the 8-byte trailer.
- * Shorter input is truncated: an empty member cut by one byte would otherwise pass the trailer check,
- * its last eight bytes being zeros like the CRC and size of nothing.
+ * Shorter input that starts with the gzip magic is truncated.
  *
  * @since 0.1.0
  * @category implementations
@@ -144,7 +149,8 @@ export const minMemberBytes = 20
 
 /**
  * The checks a whole-buffer gunzip makes before inflating: the gzip magic, the shortest possible member
- * ({@link minMemberBytes}), and the size declared by the last four bytes against `maxBytes`.
+ * ({@link minMemberBytes}), and the size declared by the last four bytes against `maxBytes` (the last
+ * member's size, or less after zero padding: never more than an input the rule reads unpacks to).
  *
  * @since 0.1.0
  * @category implementations
@@ -157,22 +163,8 @@ export const precheck = (bytes: Uint8Array, path: string, maxBytes: number): Cor
   return undefined
 }
 
-/**
- * The final check once the input has ended: the last eight input bytes, taken as the trailer, against the
- * output's size (mod 2^32) and CRC-32.
- *
- * @since 0.1.0
- * @category implementations
- */
-export const checkTrailer = (path: string, trailer: Uint8Array, total: number, crc: number): CorruptBlob | undefined => {
-  const isize = readU32(trailer, 4)
-  if (total % 0x100000000 !== isize) return reasons.sizeMismatch(path, total, isize)
-  if (crc !== readU32(trailer, 0)) return reasons.checksumMismatch(path)
-  return undefined
-}
-
 // ---------------------------------------------------------------------------------------------------
-// the portable implementation: fflate and a JavaScript CRC-32
+// the portable implementation: core's inflater (internal/inflate.ts) and a JavaScript CRC-32
 
 /** CRC-32 tables for slicing-by-16 (sixteen bytes per step: several times faster than a byte loop). */
 const crcTables = (() => {
@@ -232,121 +224,74 @@ export const crc32Update = (crc: number, b: Uint8Array): number => {
  */
 export const crc32 = (b: Uint8Array): number => (crc32Update(0xffffffff, b) ^ 0xffffffff) >>> 0
 
-class LimitExceeded extends Error {}
-
-
+/**
+ * Whole-buffer gunzip on core's own reader ({@link GzipReader.whole}): the caller's buffer read in place,
+ * inflated straight into the result. It is sized from the declared size, but never beyond what the input
+ * could inflate to (DEFLATE expands at most ~1032×), so that a trailer lying about its size cannot make
+ * it allocate; it grows by doubling (several members, or a trailer that understates).
+ */
 const gunzipPortable = (bytes: Uint8Array, path: string, maxBytes: number): Either.Either<Uint8Array, CorruptBlob> => {
   const bad = precheck(bytes, path, maxBytes)
   if (bad !== undefined) return Either.left(bad)
-  const chunks: Array<Uint8Array> = []
-  let total = 0
-  let ended = false
+  const expected = Math.min(readU32(bytes, bytes.length - 4), bytes.length * maxExpansion)
+  const reader = GzipReader.whole(crc32Update, bytes, expected, maxBytes)
   try {
-    const stream = new Inflater((chunk, final) => {
-      total += chunk.length
-      if (total > maxBytes) throw new LimitExceeded()
-      chunks.push(chunk)
-      if (final) ended = true
-    })
-    stream.push(bytes, true)
+    while (reader.run() !== DONE);
   } catch (e) {
-    if (e instanceof LimitExceeded) return Either.left(reasons.tooLarge(path, maxBytes))
-    return Either.left(reasons.invalid(path, e instanceof Error ? e.message : "unknown error"))
+    if (e instanceof InflateError) return Either.left(reasonOf(e, path, maxBytes))
+    throw e
   }
-  if (!ended) return Either.left(reasons.truncated(path))
-  const out = Bytes.concat(chunks)
-  const mismatch = checkTrailer(path, bytes.subarray(bytes.length - 8), out.length, crc32(out))
-  return mismatch === undefined ? Either.right(out) : Either.left(mismatch)
+  const out = reader.output()
+  // callers may keep the result (core caches small blobs): never pin a much larger buffer
+  return Either.right(out.buffer.byteLength - out.length > Math.max(4096, out.length >>> 4) ? out.slice() : out)
 }
 
-/**
- * How much input the inflater gets at once. Each push costs the inflater a few fresh buffers (its 32 KiB
- * window, then room for 128 KiB more, doubled as output grows), so slices are sized from the compression
- * ratio of the previous one to yield about `inflateTargetBytes` each; the first slice is small (the
- * ratio is unknown) and none exceeds `inflateMaxSliceBytes`, so that even a switch to maximally
- * compressible data (DEFLATE expands at most ~1032×) yields at most ~17 MB in one push.
- */
-const inflateTargetBytes = 128 * 1024
-const inflateFirstSliceBytes = 4 * 1024
-const inflateMinSliceBytes = 256
-const inflateMaxSliceBytes = 16 * 1024
+/** The most one input byte of DEFLATE inflates to (258 bytes per 2 bits, rounded up). */
+const maxExpansion = 1032
 
 /**
- * Incremental gunzip of one blob (the same checks as the whole-buffer one, with the trailer taken from the
- * last 8 bytes of the input once it has ended). `push` and `finish` return the unpacked chunks, or the
- * `CorruptBlob` that ends the stream.
+ * Incremental gunzip of one blob on core's own reader: `push` copies input into the reader and appends
+ * copies of the unpacked windows to `out` (at most 256 KiB each, whatever the compression ratio);
+ * `finish` ends the input. Bad data sets `failure`, after the output unpacked before it was found.
  */
 class StreamingGunzip {
-  private readonly inflater: Inflater
-  private out: Array<Uint8Array> = []
-  private crc = 0xffffffff
-  private total = 0
-  /** The gzip magic and the last eight input bytes (the trailer, once input ends). */
-  private readonly window = new InputWindow(8)
-  private ended = false
-  private failed: CorruptBlob | undefined
-  private slice = inflateFirstSliceBytes
+  private readonly reader = new GzipReader(crc32Update)
+  failure: CorruptBlob | undefined
 
-  constructor(private readonly path: string, private readonly maxBytes: number) {
-    this.inflater = new Inflater((chunk, final) => {
-      this.total += chunk.length
-      if (this.total > this.maxBytes) throw new LimitExceeded()
-      if (chunk.length > 0) {
-        this.crc = crc32Update(this.crc, chunk)
-        this.out.push(chunk)
-      }
-      if (final) this.ended = true
-    })
-  }
+  constructor(private readonly path: string, private readonly maxBytes: number) {}
 
-  private fail(error: CorruptBlob): Either.Either<never, CorruptBlob> {
-    this.failed = error
-    return Either.left(error)
-  }
-
-  private take(): Array<Uint8Array> {
-    const out = this.out
-    this.out = []
-    return out
-  }
-
-  private inflate(b: Uint8Array, final: boolean): Either.Either<void, CorruptBlob> {
-    try {
-      if (b.length === 0) this.inflater.push(b, final)
-      for (let at = 0; at < b.length;) {
-        const end = Math.min(at + this.slice, b.length)
-        const before = this.total
-        this.inflater.push(b.subarray(at, end), final && end === b.length)
-        const ratio = Math.max(1, (this.total - before) / (end - at))
-        this.slice = Math.min(inflateMaxSliceBytes, Math.max(inflateMinSliceBytes, Math.floor(inflateTargetBytes / ratio)))
-        at = end
-      }
-      return Either.void
-    } catch (e) {
-      if (e instanceof LimitExceeded) return this.fail(reasons.tooLarge(this.path, this.maxBytes))
-      return this.fail(reasons.invalid(this.path, e instanceof Error ? e.message : "unknown error"))
+  push(chunk: Uint8Array, out: Array<Uint8Array>): void {
+    for (let at = 0; at < chunk.length && this.failure === undefined;) {
+      const space = this.reader.inputSpace()
+      const n = Math.min(space.length, chunk.length - at)
+      space.set(chunk.subarray(at, at + n))
+      this.reader.commit(n)
+      at += n
+      this.drain(out)
     }
   }
 
-  push(chunk: Uint8Array): Either.Either<Array<Uint8Array>, CorruptBlob> {
-    if (this.failed !== undefined) return Either.left(this.failed)
-    if (chunk.length === 0) return Either.right([])
-    const before = this.window.bytes
-    this.window.add(chunk)
-    if (before < 2 && this.window.bytes >= 2 && !isGzip(this.window.head)) return this.fail(reasons.notGzip(this.path))
-    const pushed = this.inflate(chunk, false)
-    return Either.isLeft(pushed) ? Either.left(pushed.left) : Either.right(this.take())
+  finish(out: Array<Uint8Array>): void {
+    if (this.failure !== undefined) return
+    this.reader.commit(0)
+    this.drain(out)
   }
 
-  finish(): Either.Either<Array<Uint8Array>, CorruptBlob> {
-    if (this.failed !== undefined) return Either.left(this.failed)
-    if (this.window.bytes < 2) return this.fail(reasons.notGzip(this.path))
-    if (this.window.bytes < minMemberBytes) return this.fail(reasons.truncated(this.path))
-    const pushed = this.inflate(new Uint8Array(0), true)
-    if (Either.isLeft(pushed)) return Either.left(pushed.left)
-    if (!this.ended) return this.fail(reasons.truncated(this.path))
-    const mismatch = checkTrailer(this.path, this.window.tail, this.total, (this.crc ^ 0xffffffff) >>> 0)
-    return mismatch === undefined ? Either.right(this.take()) : this.fail(mismatch)
+  /** Runs the reader until it needs input or is done, copying its output to `out`. */
+  private drain(out: Array<Uint8Array>): void {
+    try {
+      while (this.reader.run() === HAS_OUTPUT) {
+        const chunk = this.reader.take()
+        if (this.reader.total > this.maxBytes) {
+          this.failure = reasons.tooLarge(this.path, this.maxBytes)
+          return
+        }
+        out.push(chunk.slice())
+      }
+    } catch (e) {
+      if (!(e instanceof InflateError)) throw e
+      this.failure = reasonOf(e, this.path, this.maxBytes)
+    }
   }
 }
 
@@ -360,23 +305,26 @@ const gunzipStreamPortable = <E, R>(
     return input.pipe(
       Stream.mapChunksEffect((chunk) =>
         Effect.suspend(() => {
+          if (gz.failure !== undefined) return Effect.fail(gz.failure)
           const out: Array<Uint8Array> = []
-          for (const b of chunk) {
-            const r = gz.push(b)
-            if (Either.isLeft(r)) return Effect.fail(r.left)
-            for (const o of r.right) out.push(o)
-          }
-          return Effect.succeed(Chunk.unsafeFromArray(out))
+          for (const b of chunk) gz.push(b, out)
+          return gz.failure === undefined || out.length > 0 ? Effect.succeed(Chunk.unsafeFromArray(out)) : Effect.fail(gz.failure)
         })
       ),
-      Stream.concat(Stream.fromIterableEffect(Effect.suspend(() => gz.finish())))
+      // what was unpacked before bad data is handed on first; the failure ends the stream after it
+      Stream.concat(Stream.suspend(() => {
+        const out: Array<Uint8Array> = []
+        gz.finish(out)
+        const last = Stream.fromChunk(Chunk.unsafeFromArray(out))
+        return gz.failure === undefined ? last : Stream.concat(last, Stream.fail(gz.failure))
+      }))
     )
   })
 
 /**
- * The pure JavaScript implementation, the default: fflate's inflater and a slicing-by-16 CRC-32. The
- * streaming form pushes input in slices sized from the compression ratio, so that each push yields about
- * 128 KiB (and at most ~17 MB), whatever the chunking of the input.
+ * The pure JavaScript implementation, the default: core's own inflater (the gzip rule of this module) and
+ * a slicing-by-16 CRC-32. The whole-buffer form inflates straight into its result; the streaming form
+ * hands on copies of at most 256 KiB, whatever the compression ratio.
  *
  * @since 0.1.0
  * @category implementations
@@ -463,7 +411,7 @@ export const gunzipInto = <E1, R1, E2, R2>(
       try {
         next = reader.run()
       } catch (e) {
-        if (e instanceof InflateError) return Effect.fail(reasonOf(e, path, reader.total))
+        if (e instanceof InflateError) return Effect.fail(reasonOf(e, path, maxBytes))
         throw e
       }
       if (next === DONE) return Effect.succeed(reader.total)
@@ -480,17 +428,20 @@ export const gunzipInto = <E1, R1, E2, R2>(
     return step
   })
 
-const reasonOf = (e: InflateError, path: string, total: number): CorruptBlob => {
+/** The reader's failure, worded as every implementation words it. */
+const reasonOf = (e: InflateError, path: string, maxBytes: number): CorruptBlob => {
   switch (e.kind) {
     case "notGzip":
       return reasons.notGzip(path)
     case "truncated":
       return reasons.truncated(path)
     case "size":
-      return reasons.sizeMismatch(path, total, e.isize)
+      return reasons.sizeMismatch(path, e.size, e.isize)
     case "checksum":
       return reasons.checksumMismatch(path)
     case "invalid":
       return reasons.invalid(path, e.message)
+    case "tooLarge":
+      return reasons.tooLarge(path, maxBytes)
   }
 }

@@ -3,7 +3,7 @@
  * `Artifact.bytes` for every artifact of real runs; truncation, garbage and a bad trailer fail with
  * `CorruptBlob` (never a crash or a silently short output); raw blobs pass through; and any chunking of the
  * input gives what the one-shot gunzip gives. Every case runs against each gunzip implementation: the
- * portable one (fflate, core's default) and `node:zlib` (`NodeGunzip`, provided by `NodeLocalProvider`).
+ * portable one (core's own inflater, the default) and `node:zlib` (`NodeGunzip`, provided by `NodeLocalProvider`).
  */
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"

@@ -4,10 +4,11 @@
  * buffers) and `Artifact.writeTo`. Checked: any gzip `node:zlib` writes (every level and strategy) under any
  * read sizes gives the original bytes, as `Gunzip.portable` does; the chunks handed to `write` are views of
  * one reused window; corrupt input (random damage, truncation, trailing bytes, a bad trailer, hand-made
- * hostile DEFLATE, reserved header flags) fails with a `CorruptBlob` naming the path, never a defect, and
- * never succeeds where `Gunzip.portable` or `node:zlib` would not give the same bytes; optional gzip header
- * fields are skipped; `Artifact.writeTo` writes `Artifact.bytes` for every artifact of the fixture runs
- * through either way of opening an object.
+ * hostile DEFLATE) fails with a `CorruptBlob` naming the path, never a defect, and never succeeds where
+ * `Gunzip.portable` or `node:zlib` would not give the same bytes; optional gzip header fields are skipped,
+ * and the fields Python does not check (reserved flags, the header CRC) are ignored; `Artifact.writeTo`
+ * writes `Artifact.bytes` for every artifact of the fixture runs through either way of opening an object.
+ * (What follows a member, several members and padding: the gzip rule, in GzipRule.test.ts.)
  */
 import { NodeContext } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
@@ -264,13 +265,17 @@ describe("Gunzip.gunzipInto", () => {
         }
         const got = yield* outcome(bad, reads, "the/blob")
         if (Either.isRight(got)) {
-          assert.strictEqual(m.op, "flip", "truncated or extended input never succeeds")
+          const padding = m.op === "append" && m.extra.every((b) => b === 0)
+          assert.isTrue(m.op === "flip" || padding, "truncated or extended input never succeeds, but for zero padding")
           const portable = Gunzip.portable.gunzip(bad, "the/blob", Cas.defaultMaxBlobBytes)
           if (Either.isLeft(portable)) assert.fail(`succeeded where Gunzip.portable failed: ${portable.left.reason}`)
           assertSameBytes(got.right, portable.right, "vs portable")
           const native = zlibGunzip(bad)
-          if (Either.isLeft(native)) assert.fail(`succeeded where node:zlib failed: ${String(native.left)}`)
-          assertSameBytes(got.right, native.right, "vs node:zlib")
+          if (Either.isRight(native)) assertSameBytes(got.right, native.right, "vs node:zlib")
+          else if (!/^(unknown header flags set|header crc mismatch)$/.test(String((native.left as Error).message))) {
+            // zlib checks two header fields that Python (and so ours) ignores; nothing else
+            assert.fail(`succeeded where node:zlib failed: ${String(native.left)}`)
+          }
         }
       }),
     { timeout: 60_000, fastCheck: { numRuns: 400 } }
@@ -329,15 +334,18 @@ describe("Gunzip.gunzipInto", () => {
         assert.strictEqual(reason, `truncated gzip data (${plain.length} bytes, trailer says ${plain.length ^ 1})`)
       }))
 
-    it.effect("invalid gzip data: bytes after the gzip member (even another member, or one zero byte)", () =>
+    it.effect("invalid gzip data: bytes after the gzip member, unless zero padding or another member (Python's rule)", () =>
       Effect.gen(function*() {
         const after = "invalid gzip data: bytes after the gzip member"
         assert.strictEqual(yield* reasonOf(concat([gz, new Uint8Array([1, 2, 3])]), readSizes), after)
-        assert.strictEqual(yield* reasonOf(concat([gz, new Uint8Array([0])])), after)
-        assert.strictEqual(yield* reasonOf(concat([gz, new Uint8Array([0])]), [1]), after)
-        assert.strictEqual(yield* reasonOf(concat([gz, gzip(new Uint8Array(0))])), after)
+        assert.strictEqual(yield* reasonOf(concat([gz, new Uint8Array([0, 0, 9])]), readSizes), after)
         const small = gzip(data("text", 50, 1))
         assert.strictEqual(yield* reasonOf(concat([small, new Uint8Array(30).fill(0x41)])), after)
+        // across the reader's 64 KiB input buffer: padding, then a member
+        const padded = concat([gz, new Uint8Array(200_000), small])
+        for (const sizes of [[0], readSizes]) {
+          assertSameBytes((yield* gunzipAll(padded, sizes)).out, concat([plain, data("text", 50, 1)]), `reads of ${sizes.join(",")}`)
+        }
       }))
 
     it.effect("unpacked size exceeds the limit of N bytes", () =>
@@ -469,14 +477,13 @@ describe("Gunzip.gunzipInto", () => {
         }
       }))
 
-    it.effect("a wrong header CRC (FHCRC) fails, as in node:zlib", () =>
+    it.effect("a wrong header CRC (FHCRC) is skipped, as Python does (node:zlib refuses it)", () =>
       Effect.gen(function*() {
         const header = fullHeader(0)
         header[header.length - 1] ^= 0x40
         const gz = member(deflate, plain, header)
         assert.isTrue(Either.isLeft(zlibGunzip(gz)), "node:zlib refuses it")
-        const reason = yield* reasonOf(gz)
-        assert.isTrue(reason.startsWith("invalid gzip data: "), reason)
+        for (const sizes of [[0], [1], [11, 3]]) assertSameBytes((yield* gunzipAll(gz, sizes)).out, plain, `reads of ${sizes.join(",")}`)
       }))
 
     it.effect("a header longer than the reader's input buffer (a 300 KB file name)", () =>
@@ -496,17 +503,14 @@ describe("Gunzip.gunzipInto", () => {
         }
       }))
 
-    it.effect("reserved flag bits fail: invalid gzip data: unknown header flags set", () =>
+    it.effect("reserved flag bits are ignored, as Python does (node:zlib refuses them)", () =>
       Effect.gen(function*() {
-        for (const flag of [0x20, 0x40, 0x80, 0xe0, 0x28]) {
+        for (const flag of [0x20, 0x40, 0x80, 0xe0, 0x01]) {
           const gz = member(deflate, plain)
           gz[3] = flag
-          assert.strictEqual(yield* reasonOf(gz), "invalid gzip data: unknown header flags set", `flags ${flag}`)
+          if (flag !== 0x01) assert.isTrue(Either.isLeft(zlibGunzip(gz)), `node:zlib refuses flags ${flag}`)
+          assertSameBytes((yield* gunzipAll(gz, [1, 9])).out, plain, `flags ${flag}`)
         }
-        // FTEXT (bit 0) is not reserved
-        const text = member(deflate, plain)
-        text[3] = 0x01
-        assertSameBytes((yield* gunzipAll(text)).out, plain, "FTEXT")
       }))
   })
 })

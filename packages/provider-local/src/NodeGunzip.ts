@@ -1,13 +1,20 @@
 /**
  * Gunzip on `node:zlib` (native inflate, CRC-32 and size checks), for Node, Bun and Deno: an implementation
- * of core's `Gunzip` port, provided by `NodeLocalProvider`'s layers. Several times faster than the
- * portable (fflate) implementation on big blobs, and its streaming form runs in a few hundred KiB.
+ * of core's `Gunzip` port, provided by `NodeLocalProvider`'s layers. About twice as fast as core's portable
+ * reader on big blobs, and its streaming form runs in a few hundred KiB.
  *
- * It answers as the portable implementation does (core's `Gunzip` module states the contract): the same
- * pre-checks and reasons, bytes after the gzip member handled alike (zlib would skip trailing bytes that
- * start with a zero; they are judged here as the portable implementation judges them), and a member that
- * zlib refuses while fflate tolerates it (reserved header flags, a wrong header CRC or stored-block length,
- * bytes between the DEFLATE data and the trailer) is refused, never decoded differently.
+ * zlib is the fast path; core's portable reader, which implements the rule (Python's `gzip.GzipFile`, see
+ * core's `Gunzip` module), decides whatever zlib does not read as that rule does:
+ * - a header with reserved flag bits or a header CRC (zlib checks them; Python ignores them) is read by
+ *   the portable reader from the start;
+ * - zlib stops at a zero byte after a member (padding, to zlib too) and ignores what follows; the rest is
+ *   judged by the rule: more zeros, or another member;
+ * - a whole-buffer refusal is re-read by the portable reader, so that its reason is worded alike.
+ * Differences are left in the streaming form only, where zlib has read the input before it refuses it:
+ * - a later member (after the first) with reserved flag bits or a wrong header CRC is refused, where the rule
+ *   reads it;
+ * - some refusals are worded otherwise: a lone byte after the last member is truncated data (zlib reads
+ *   it as the start of a member), and a wrong size counts the output of all members, not the last one's.
  *
  * @since 0.1.0
  */
@@ -34,29 +41,36 @@ const minChunkBytes = 16 * 1024
 /** A Node `Buffer` as a plain `Uint8Array` over the same memory (its `slice` copies, as callers expect). */
 const plain = (b: Buffer): Uint8Array => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
 
-/** `zlib`'s failure as the portable implementation words it. */
+/** Whether zlib refuses a header that the rule reads: reserved flag bits (0xe0), or a header CRC (FHCRC). */
+const headerZlibRefuses = (flags: number): boolean => (flags & 0xe2) !== 0
+
+/** Whether zlib's output buffer overflowed the limit. */
+const isTooLarge = (e: unknown): boolean =>
+  e instanceof RangeError || (e as { readonly code?: unknown })?.code === "ERR_BUFFER_TOO_LARGE"
+
+/**
+ * A streaming `zlib` failure as the portable implementation words it. The first member's magic is checked
+ * before zlib sees it, so zlib's "incorrect header check" is about bytes after a member.
+ */
 const reasonOf = (e: unknown, path: string, maxBytes: number, total: number, isize: number): CorruptBlob => {
   const err = e as { readonly code?: unknown; readonly message?: unknown }
   const message = typeof err?.message === "string" ? err.message : String(e)
-  if (e instanceof RangeError || err?.code === "ERR_BUFFER_TOO_LARGE") return Gunzip.reasons.tooLarge(path, maxBytes)
+  if (isTooLarge(e)) return Gunzip.reasons.tooLarge(path, maxBytes)
   if (err?.code === "Z_BUF_ERROR" || message === "unexpected end of file") return Gunzip.reasons.truncated(path)
   if (message === "incorrect data check") return Gunzip.reasons.checksumMismatch(path)
   if (message === "incorrect length check") return Gunzip.reasons.sizeMismatch(path, total, isize)
+  if (message === "incorrect header check") return Gunzip.reasons.invalid(path, "bytes after the gzip member")
   return Gunzip.reasons.invalid(path, message)
 }
 
-/**
- * zlib stops at bytes after a gzip member that start with a zero (padding, to zlib) and returns what it
- * inflated. The portable implementation reads a member header in four or more such bytes (and fails), and
- * with one to three takes the last eight input bytes as the trailer: judged here the same way. `window` is
- * the input's last `leftover + 8` bytes (or more); zlib has checked the member's own trailer against the
- * output, so the member's CRC is the output's.
- */
-const leftoverVerdict = (path: string, window: Uint8Array, leftover: number, total: number): CorruptBlob | undefined => {
-  if (leftover >= 4) return Gunzip.reasons.invalid(path, "invalid gzip data")
-  const n = window.length
-  return Gunzip.checkTrailer(path, window.subarray(n - 8), total, Gunzip.readU32(window, n - leftover - 8))
+/** Whether `b` holds only zeros from `at`. */
+const zerosFrom = (b: Uint8Array, at: number): boolean => {
+  for (let i = at; i < b.length; i++) if (b[i] !== 0) return false
+  return true
 }
+
+/** The most one input byte of DEFLATE inflates to: output buffers are never sized beyond it. */
+const maxExpansion = 1032
 
 /**
  * Whole-buffer gunzip: `zlib.gunzipSync` with `maxOutputLength`, the output buffer sized from the declared
@@ -68,6 +82,7 @@ const leftoverVerdict = (path: string, window: Uint8Array, leftover: number, tot
 export const gunzip = (bytes: Uint8Array, path: string, maxBytes: number): Either.Either<Uint8Array, CorruptBlob> => {
   const bad = Gunzip.precheck(bytes, path, maxBytes)
   if (bad !== undefined) return Either.left(bad)
+  if (headerZlibRefuses(bytes[3]!)) return Gunzip.portable.gunzip(bytes, path, maxBytes)
   const n = bytes.length
   const isize = Gunzip.readU32(bytes, n - 4)
   const limit = Math.max(1, Math.min(maxBytes, bufferConstants.MAX_LENGTH))
@@ -76,21 +91,19 @@ export const gunzip = (bytes: Uint8Array, path: string, maxBytes: number): Eithe
   try {
     const r = zlib.gunzipSync(bytes, {
       maxOutputLength: limit,
-      chunkSize: Math.max(minChunkBytes, Math.min(isize + 1, limit + 1)),
+      chunkSize: Math.max(minChunkBytes, Math.min(isize + 1, limit + 1, n * maxExpansion)),
       info: true
     }) as unknown as { readonly buffer: Buffer; readonly engine: { readonly bytesWritten: number } }
     out = r.buffer
     consumed = r.engine.bytesWritten
   } catch (e) {
-    // zlib does not say how much it inflated before a wrong size: the portable implementation does
-    if ((e as { message?: unknown }).message === "incorrect length check") return Gunzip.portable.gunzip(bytes, path, maxBytes)
-    return Either.left(reasonOf(e, path, maxBytes, 0, isize))
+    if (isTooLarge(e)) return Either.left(Gunzip.reasons.tooLarge(path, maxBytes))
+    // a refusal (rare): the portable reader words it, or reads what zlib refuses and the rule does not
+    return Gunzip.portable.gunzip(bytes, path, maxBytes)
   }
   if (out.length > maxBytes) return Either.left(Gunzip.reasons.tooLarge(path, maxBytes))
-  const verdict = consumed < n
-    ? leftoverVerdict(path, bytes.subarray(Math.max(0, n - 12)), n - consumed, out.length)
-    : Gunzip.checkTrailer(path, bytes.subarray(n - 8), out.length, Gunzip.readU32(bytes, n - 8)) // several members
-  if (verdict !== undefined) return Either.left(verdict)
+  // zlib stopped at a zero byte after a member: zero padding to the end is read alike; anything else the rule decides
+  if (consumed < n && !zerosFrom(bytes, consumed)) return Gunzip.portable.gunzip(bytes, path, maxBytes)
   const result = plain(out)
   // callers may keep the result (core caches small blobs): never pin a much larger buffer
   return out.buffer.byteLength - out.length > Math.max(4096, out.length >>> 4) ? Either.right(result.slice()) : Either.right(result)
@@ -102,6 +115,8 @@ type Step =
   | { readonly _tag: "Done" }
   | { readonly _tag: "Pull" }
   | { readonly _tag: "Wait" }
+  /** zlib stopped at a zero byte after a member: `rest` is the input it left unread, then the pull's unless `ended`. */
+  | { readonly _tag: "Rest"; readonly rest: Array<Uint8Array>; readonly ended: boolean }
 
 const DONE: Step = { _tag: "Done" }
 const PULL: Step = { _tag: "Pull" }
@@ -117,10 +132,12 @@ const WAIT: Step = { _tag: "Wait" }
  */
 class Driver {
   private readonly z: zlib.Gunzip
-  /** The gzip magic and the last 12 input bytes: the trailer, and up to three bytes after it. */
-  private readonly window = new Gunzip.InputWindow(12)
+  /** The gzip magic and the last 8 input bytes (the trailer, for a wrong size's reason). */
+  private readonly window = new Gunzip.InputWindow(8)
   /** Input received and not yet written to the inflater. */
   private readonly queue: Array<Uint8Array> = []
+  /** The input chunk written last (zlib stops within it, if it stops early). */
+  private lastWritten: Uint8Array = new Uint8Array(0)
   private written = 0
   private writing = false
   private inputDone = false
@@ -130,7 +147,8 @@ class Driver {
   private failure: CorruptBlob | undefined
   private out: Array<Uint8Array> = []
   private outBytes = 0
-  private total = 0
+  /** Bytes unpacked so far. */
+  total = 0
   private paused = false
   private dirty = false
   private waiter: (() => void) | undefined
@@ -231,19 +249,14 @@ class Driver {
     }
     if (this.zError !== undefined) return this.fail(reasonOf(this.zError, this.path, this.maxBytes, this.total, this.isize()))
     if (this.stopped()) {
-      const leftover = this.window.bytes - this.z.bytesWritten
-      if (leftover >= 4) return this.fail(Gunzip.reasons.invalid(this.path, "invalid gzip data"))
-      if (!this.inputDone) return PULL
       if (!this.zEnded) return WAIT
-      const verdict = leftoverVerdict(this.path, this.window.tail, leftover, this.total)
-      return verdict === undefined ? DONE : this.fail(verdict)
+      const unread = this.written - this.z.bytesWritten
+      const rest = [this.lastWritten.subarray(this.lastWritten.length - unread), ...this.queue]
+      return { _tag: "Rest", rest, ended: this.inputDone }
     }
     if (this.zEnded) {
-      if (!this.endCalled) return WAIT // ended early: `stopped` tells once the write in flight is done
-      // all input read; several members → the last one's trailer against all the output, as the portable one
-      const t = this.window.tail
-      const verdict = Gunzip.checkTrailer(this.path, t.subarray(t.length - 8), this.total, Gunzip.readU32(t, t.length - 8))
-      return verdict === undefined ? DONE : this.fail(verdict)
+      // all input read, every member checked against its own trailer by zlib
+      return this.endCalled ? DONE : WAIT // ended early: `stopped` tells once the write in flight is done
     }
     if (this.writing) return this.inputDone || this.queue.length >= 2 ? WAIT : PULL
     // nothing in the inflater: feed it (all but the newest chunk until the input has ended)
@@ -253,6 +266,7 @@ class Driver {
       if (isTrailer && this.window.bytes > 8 && (this.z.readableLength > 0 || this.paused)) return WAIT
       const b = this.queue.shift()!
       this.writing = true
+      this.lastWritten = b
       this.written += b.length
       this.z.write(b, (e) => {
         this.writing = false
@@ -276,9 +290,82 @@ class Driver {
   }
 }
 
+/** A pull of the input, as `Stream.toPull` gives it: `None` once the input has ended. */
+type Pull<E, R> = Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<E>, R>
+
+/** The next input chunk, or `undefined` once the input has ended (its failure fails the effect). */
+const nextChunk = <E, R>(pull: Pull<E, R>): Effect.Effect<Chunk.Chunk<Uint8Array> | undefined, E, R> =>
+  Effect.catchAll(pull, (e) => (Option.isNone(e) ? Effect.succeed(undefined) : Effect.fail(e.value)))
+
+/** Input pulled ahead: `chunks`, then (unless `ended`) whatever the pull gives. */
+interface Pulled {
+  readonly chunks: Array<Uint8Array>
+  readonly ended: boolean
+}
+
+/** The input as a stream again: what was pulled ahead, then the rest of the pull. */
+const resume = <E, R>(pulled: Pulled, pull: Pull<E, R>): Stream.Stream<Uint8Array, E, R> => {
+  const ahead = Stream.fromIterable(pulled.chunks)
+  return pulled.ended ? ahead : Stream.concat(ahead, Stream.repeatEffectChunkOption(pull))
+}
+
+/** Pulls onto `pulled` until at least `n` bytes are there (or the input ends). */
+const pullAhead = <E, R>(pull: Pull<E, R>, pulled: Pulled, n: number): Effect.Effect<Pulled, E, R> => {
+  let bytes = 0
+  for (const c of pulled.chunks) bytes += c.length
+  if (bytes >= n || pulled.ended) return Effect.succeed(pulled)
+  return Effect.flatMap(nextChunk(pull), (chunk) => {
+    if (chunk === undefined) return Effect.succeed({ chunks: pulled.chunks, ended: true })
+    for (const c of chunk) if (c.length > 0) pulled.chunks.push(c)
+    return pullAhead(pull, pulled, n)
+  })
+}
+
+/** The first `n` bytes of `chunks` (fewer if they hold fewer). */
+const headOf = (chunks: ReadonlyArray<Uint8Array>, n: number): Uint8Array => {
+  const head: Array<number> = []
+  for (const c of chunks) {
+    for (let i = 0; i < c.length && head.length < n; i++) head.push(c[i]!)
+    if (head.length >= n) break
+  }
+  return Uint8Array.from(head)
+}
+
+/**
+ * What follows a member where zlib stopped (at a zero byte), judged by the rule: zero bytes to the end are
+ * padding; otherwise the first non-zero byte must start another member, read from there.
+ */
+const afterMember = <E, R>(
+  rest: Pulled,
+  pull: Pull<E, R>,
+  path: string,
+  maxBytes: number
+): Stream.Stream<Uint8Array, CorruptBlob | E, R> =>
+  Stream.unwrap(Effect.gen(function*() {
+    const pending = rest.chunks.filter((c) => c.length > 0)
+    const ended = rest.ended
+    for (;;) {
+      while (pending.length > 0) {
+        const c = pending[0]!
+        const at = c.findIndex((b) => b !== 0)
+        if (at === 0) break
+        if (at < 0) pending.shift()
+        else pending[0] = c.subarray(at)
+      }
+      if (pending.length > 0) break
+      const chunk = ended ? undefined : yield* nextChunk(pull)
+      if (chunk === undefined) return Stream.empty
+      for (const c of chunk) if (c.length > 0) pending.push(c)
+    }
+    const pulled = yield* pullAhead(pull, { chunks: pending, ended }, 2)
+    if (!Gunzip.isGzip(headOf(pulled.chunks, 2))) return Stream.fail(Gunzip.reasons.invalid(path, "bytes after the gzip member"))
+    return gunzipStream(resume(pulled, pull), path, maxBytes)
+  }))
+
 /**
  * Streaming gunzip: a `zlib.createGunzip()` driven from the input stream with backpressure (see the
- * module's contract); output comes in chunks of up to 64 KiB, a few per Stream chunk.
+ * module's contract); output comes in chunks of up to 64 KiB, a few per Stream chunk. A first member whose
+ * header zlib would refuse goes to the portable reader, and so does what follows zero padding.
  *
  * @since 0.1.0
  * @category implementations
@@ -290,10 +377,19 @@ export const gunzipStream = <E, R>(
 ): Stream.Stream<Uint8Array, CorruptBlob | E, R> =>
   Stream.unwrapScoped(Effect.gen(function*() {
     const pull = yield* Stream.toPull(input)
+    // the header's flags byte, before zlib sees it
+    const ahead = yield* pullAhead(pull, { chunks: [], ended: false }, 4)
+    const head = headOf(ahead.chunks, 4)
+    if (head.length >= 4 && Gunzip.isGzip(head) && headerZlibRefuses(head[3]!)) {
+      return Gunzip.portable.gunzipStream(resume(ahead, pull), path, maxBytes)
+    }
     const driver = yield* Effect.acquireRelease(
       Effect.sync(() => new Driver(path, maxBytes)),
       (d) => Effect.sync(() => d.close())
     )
+    driver.input(Chunk.unsafeFromArray(ahead.chunks))
+    if (ahead.ended) driver.endInput()
+    let rest: Pulled | undefined
     const step: Effect.Effect<Chunk.Chunk<Uint8Array>, Option.Option<CorruptBlob | E>, R> = Effect.suspend(() => {
       const s = driver.next()
       switch (s._tag) {
@@ -302,6 +398,9 @@ export const gunzipStream = <E, R>(
         case "Fail":
           return Effect.fail(Option.some(s.error))
         case "Done":
+          return Effect.fail(Option.none())
+        case "Rest":
+          rest = { chunks: s.rest, ended: s.ended }
           return Effect.fail(Option.none())
         case "Wait":
           return Effect.zipRight(driver.wait, step)
@@ -312,7 +411,10 @@ export const gunzipStream = <E, R>(
           })
       }
     })
-    return Stream.repeatEffectChunkOption(step)
+    return Stream.concat(
+      Stream.repeatEffectChunkOption(step),
+      Stream.suspend(() => rest === undefined ? Stream.empty : afterMember(rest, pull, path, maxBytes - driver.total))
+    )
   }))
 
 /**

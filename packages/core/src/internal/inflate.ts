@@ -2,21 +2,33 @@
  * A gzip member reader (RFC 1952 around RFC 1951 DEFLATE) that owns all its memory: input is read into its
  * buffer, output is written into its window, and nothing is allocated per chunk. A copy of any size through
  * it makes no garbage, so its memory stays where it starts: fresh buffers per chunk (what `node:zlib`,
- * fflate and `DecompressionStream` hand out) pile up as 30 MB or more of garbage before V8 collects them.
+ * `DecompressionStream` and other inflaters hand out) pile up as 30 MB or more of garbage before V8 collects them.
  *
  * It is driven by its caller: {@link GzipReader.run} inflates until it needs input (read into
  * {@link GzipReader.inputSpace}, then {@link GzipReader.commit}), has a window of output to hand on
- * ({@link GzipReader.take}, valid until the next `run`), or has checked the trailer. Bad data throws an
+ * ({@link GzipReader.take}, valid until the next `run`), or has read the whole input. Bad data throws an
  * {@link InflateError}; the caller words it (core's `Gunzip.reasons`).
+ *
+ * What it accepts is what Metaflow's own reader accepts: Python's `gzip.GzipFile` (the content-addressed
+ * store's `_unpack_v1`), that is, zlib's DEFLATE inside Python's container rule:
+ * - one or more members, each checked against its own trailer (CRC-32 and size), their output concatenated;
+ * - zero bytes after a member are padding and skipped; any other byte must start another member;
+ * - the header's reserved flag bits are ignored and its CRC (FHCRC) is skipped unchecked, as Python does;
+ * - DEFLATE is checked as zlib checks it (stored-block lengths, incomplete or over-subscribed codes,
+ *   distances before the member's start).
+ * One difference, on purpose: empty input is not gzip data (Python returns no bytes, and then fails to
+ * unpickle them; no Metaflow blob is empty).
  */
 
-/** Why the input is not one whole gzip member. */
+/** Why the input is not gzip data (or, for `tooLarge`, why a whole-buffer read stopped). */
 export class InflateError extends Error {
   constructor(
-    readonly kind: "notGzip" | "truncated" | "invalid" | "size" | "checksum",
+    readonly kind: "notGzip" | "truncated" | "invalid" | "size" | "checksum" | "tooLarge",
     detail: string,
     /** The trailer's size, for `size`. */
-    readonly isize = 0
+    readonly isize = 0,
+    /** The member's unpacked size, for `size`. */
+    readonly size = 0
   ) {
     super(detail)
   }
@@ -35,6 +47,8 @@ const END_OF_BLOCK = 1
 const OUT_OF_INPUT = 2
 
 const WINDOW = 32768
+/** Whole mode: output between two CRC updates (small enough to be still in the cache). */
+const WHOLE_CRC_STEP = 128 * 1024
 const MAX_MATCH = 258
 
 // states
@@ -136,28 +150,37 @@ const FIXED = (() => {
 })()
 
 /**
- * Reads one gzip member, owning its buffers: an input buffer (grown only if a caller reads more than it
- * was sized for) and an output window of `WINDOW` history bytes plus `outputBytes`.
+ * Reads gzip data, owning its buffers, in one of two modes:
+ * - streaming (`new GzipReader`): an input buffer (grown only if a caller reads more than it was sized
+ *   for) and an output window of `WINDOW` history bytes plus `outputBytes`, handed on by {@link take};
+ * - whole ({@link GzipReader.whole}): the caller's input read in place, and one output buffer grown as
+ *   needed, which becomes the result ({@link output}): no window slides and no output is copied.
  */
 export class GzipReader {
   private input: Uint8Array
   private inLen = 0
   private ip = 0
   private inputEnded = false
-  private inputTotal = 0
   private bitBuf = 0
   private bitCnt = 0
 
-  private readonly out: Uint8Array
+  private out: Uint8Array
   private op = 0
   private emitFrom = 0
+  /** Whole mode: the most output allowed (the output buffer grows up to it); `undefined` when streaming. */
+  private wholeMax: number | undefined = undefined
+  /** Where the current member's output starts in `out` (its matches cannot reach before it). */
+  private memberBase = 0
 
   private state = GZIP_HEADER
   private headerPart = HEADER_FIXED
   private headerFlags = 0
   /** Bytes of the extra field still to skip. */
   private headerLeft = 0
-  private headerCrc = 0xffffffff
+  /** Members whose trailer has been read. */
+  private members = 0
+  /** {@link total} when the current member began. */
+  private memberStart = 0
   private lastBlock = false
   private storedLeft = 0
   private lit: Uint16Array = FIXED.lit
@@ -166,14 +189,15 @@ export class GzipReader {
   private dist: Uint16Array = FIXED.dist
   private distMask = 0
   private distBits = 0
-  private readonly dynLit = new Uint16Array(1 << 15)
-  private readonly dynDist = new Uint16Array(1 << 15)
+  /** Tables of dynamic blocks, made at the first one (small blobs are often all fixed-Huffman). */
+  private dynLit: Uint16Array | undefined
+  private dynDist: Uint16Array | undefined
   private readonly lengths = new Uint8Array(288 + 32)
   private readonly clTable = new Uint16Array(1 << 7)
   private readonly count = new Uint16Array(16)
   private readonly next = new Uint16Array(16)
 
-  /** Bytes handed on so far, and their running CRC-32 register. */
+  /** Bytes handed on so far; the running CRC-32 register of the current member's. */
   total = 0
   private crc = 0xffffffff
 
@@ -182,8 +206,34 @@ export class GzipReader {
     outputBytes = 256 * 1024,
     private readonly readBytes = 64 * 1024
   ) {
-    this.input = new Uint8Array(readBytes * 2)
-    this.out = new Uint8Array(WINDOW + outputBytes + MAX_MATCH)
+    this.input = readBytes > 0 ? new Uint8Array(readBytes * 2) : new Uint8Array(0)
+    this.out = new Uint8Array(outputBytes > 0 ? WINDOW + outputBytes + MAX_MATCH : 0)
+  }
+
+  /**
+   * A reader of the whole of `input` (read in place, never written), inflating into one buffer sized for
+   * `expectedBytes` at first and grown by doubling; output beyond `maxBytes` throws `tooLarge`. Run it
+   * until {@link DONE} (it never asks for input or hands out output), then take {@link output}.
+   */
+  static whole(
+    crcUpdate: (crc: number, b: Uint8Array) => number,
+    input: Uint8Array,
+    expectedBytes: number,
+    maxBytes: number
+  ): GzipReader {
+    const reader = new GzipReader(crcUpdate, 0, 0)
+    reader.input = input
+    reader.inLen = input.length
+    reader.inputEnded = true
+    reader.wholeMax = maxBytes
+    // room for one match past the expected end: output of exactly the expected size never grows the buffer
+    reader.out = new Uint8Array(Math.max(0, Math.min(expectedBytes, maxBytes)) + 2 * MAX_MATCH)
+    return reader
+  }
+
+  /** Whole mode: the output, once {@link run} returned {@link DONE}. */
+  output(): Uint8Array {
+    return this.out.subarray(0, this.op)
   }
 
   /** Where to read the next input: free space at the end of the input buffer (the unread rest moved to its start). */
@@ -205,7 +255,6 @@ export class GzipReader {
   commit(n: number): void {
     if (n === 0) this.inputEnded = true
     this.inLen += n
-    this.inputTotal += n
   }
 
   /** The output since the last `take` (valid until the next {@link run}), counted into the CRC and total. */
@@ -215,6 +264,35 @@ export class GzipReader {
     this.crc = this.crcUpdate(this.crc, view)
     this.total += view.length
     return view
+  }
+
+  /**
+   * Room for more output at the end of `out`, once `op` has reached its limit: in whole mode the buffer
+   * doubles (up to the limit of output); streaming, the window slides once all output was handed on.
+   * False when output is waiting to be taken.
+   */
+  private makeRoom(): boolean {
+    const max = this.wholeMax
+    if (max === undefined) {
+      if (this.op > this.emitFrom) return false
+      this.slide()
+      return true
+    }
+    // the CRC is taken as output is made, while it is still in the cache
+    this.take()
+    if (this.total > max) throw new InflateError("tooLarge", "")
+    if (this.op >= this.out.length - MAX_MATCH) {
+      const grown = new Uint8Array(Math.min(Math.max(this.out.length * 2, 4096), max + 1) + MAX_MATCH)
+      grown.set(this.out.subarray(0, this.op))
+      this.out = grown
+    }
+    return true
+  }
+
+  /** Where output must stop for {@link makeRoom}: the end of the buffer, or in whole mode the next CRC step. */
+  private outLimit(): number {
+    const end = this.out.length - MAX_MATCH
+    return this.wholeMax === undefined ? end : Math.min(end, this.op + WHOLE_CRC_STEP)
   }
 
   /** Inflates until input is needed, output is waiting ({@link take}), or the member is read and checked. */
@@ -242,7 +320,11 @@ export class GzipReader {
           break
         }
         case TRAILER: {
-          if (this.op > this.emitFrom) return HAS_OUTPUT
+          if (this.op > this.emitFrom) {
+            if (this.wholeMax === undefined) return HAS_OUTPUT
+            this.take()
+            if (this.total > this.wholeMax) throw new InflateError("tooLarge", "")
+          }
           // whole bytes only: the rest of the last byte of DEFLATE data is padding
           this.bitBuf >>>= this.bitCnt & 7
           this.bitCnt -= this.bitCnt & 7
@@ -251,13 +333,20 @@ export class GzipReader {
           const crc = this.bits(32)
           this.fill(32)
           const isize = this.bits(32)
-          if (this.total % 0x100000000 !== isize) throw new InflateError("size", "", isize)
+          const size = this.total - this.memberStart
+          if (size % 0x100000000 !== isize) throw new InflateError("size", "", isize, size)
           if (((this.crc ^ 0xffffffff) >>> 0) !== crc) throw new InflateError("checksum", "")
+          this.members++
           this.state = AFTER
           break
         }
         case AFTER: {
-          if (this.bitCnt > 0 || this.ip < this.inLen) throw new InflateError("invalid", "bytes after the gzip member")
+          // the trailer left no bits held; zero bytes are padding (Python's rule), anything else a member
+          while (this.ip < this.inLen && this.input[this.ip] === 0) this.ip++
+          if (this.ip < this.inLen) {
+            this.startMember()
+            break
+          }
           if (!this.inputEnded) return NEED_INPUT
           this.state = FINISHED
           break
@@ -268,15 +357,33 @@ export class GzipReader {
     }
   }
 
+  /** A member follows the one just read: its output starts a new window (matches cannot reach back past it). */
+  private startMember(): void {
+    this.state = GZIP_HEADER
+    this.headerPart = HEADER_FIXED
+    this.memberStart = this.total
+    this.crc = 0xffffffff
+    if (this.wholeMax === undefined) {
+      this.op = 0
+      this.emitFrom = 0
+    } else {
+      this.memberBase = this.op
+    }
+  }
+
   /** Out of input where more is needed: ask for it, or fail if it has ended (after handing on what was inflated). */
   private needInput(): number {
     if (!this.inputEnded) return NEED_INPUT
-    if (this.op > this.emitFrom) return HAS_OUTPUT
-    const magicUnread = this.state === GZIP_HEADER && this.headerPart === HEADER_FIXED
-    if (this.inputTotal < 2 || (magicUnread && !isMagic(this.input, this.ip))) {
-      throw new InflateError("notGzip", "")
+    if (this.op > this.emitFrom && this.wholeMax === undefined) return HAS_OUTPUT
+    if (this.state === GZIP_HEADER && this.headerPart === HEADER_FIXED && !(this.inLen - this.ip >= 2 && isMagic(this.input, this.ip))) {
+      throw this.notAMember()
     }
     throw new InflateError("truncated", "")
+  }
+
+  /** Bytes where a member's header should start, and no gzip magic: not gzip at all, or garbage after a member. */
+  private notAMember(): InflateError {
+    return this.members === 0 ? new InflateError("notGzip", "") : new InflateError("invalid", "bytes after the gzip member")
   }
 
   /** Loads input bytes until `n` bits are held (n ≤ 25, or 32 on a byte boundary); false if the input ran out first. */
@@ -310,7 +417,8 @@ export class GzipReader {
 
   /**
    * The gzip header, consumed as it arrives (a header may be longer than the input buffer: its file name
-   * and comment have no bound); false until it has all been read. Its CRC-32 is kept for the FHCRC field.
+   * and comment have no bound); false until it has all been read. As in Python's reader, only the method
+   * is checked: reserved flag bits are ignored, and the header CRC (FHCRC) is skipped.
    */
   private gzipHeader(): boolean {
     const b = this.input
@@ -319,12 +427,11 @@ export class GzipReader {
       const at = this.ip
       switch (this.headerPart) {
         case HEADER_FIXED: {
-          if (end - at >= 2 && !isMagic(b, at)) throw new InflateError("notGzip", "")
+          if (end - at >= 2 && !isMagic(b, at)) throw this.notAMember()
           if (end - at < 10) return false
           if (b[at + 2] !== 8) throw new InflateError("invalid", "unknown compression method")
           this.headerFlags = b[at + 3]!
-          if ((this.headerFlags & 0xe0) !== 0) throw new InflateError("invalid", "unknown header flags set")
-          this.consumeHeader(10)
+          this.ip += 10
           this.headerPart = HEADER_EXTRA_LENGTH
           break
         }
@@ -335,13 +442,13 @@ export class GzipReader {
           }
           if (end - at < 2) return false
           this.headerLeft = b[at]! | (b[at + 1]! << 8)
-          this.consumeHeader(2)
+          this.ip += 2
           this.headerPart = HEADER_EXTRA
           break
         }
         case HEADER_EXTRA: {
           const n = Math.min(this.headerLeft, end - at)
-          this.consumeHeader(n)
+          this.ip += n
           this.headerLeft -= n
           if (this.headerLeft > 0) return false
           this.headerPart = HEADER_NAME
@@ -354,7 +461,7 @@ export class GzipReader {
           if ((this.headerFlags & flag) !== 0) {
             let zero = at
             while (zero < end && b[zero] !== 0) zero++
-            this.consumeHeader(Math.min(zero + 1, end) - at)
+            this.ip = Math.min(zero + 1, end)
             if (zero >= end) return false
           }
           this.headerPart = this.headerPart === HEADER_NAME ? HEADER_COMMENT : HEADER_CRC
@@ -363,21 +470,12 @@ export class GzipReader {
         default: {
           if ((this.headerFlags & 2) !== 0) {
             if (end - at < 2) return false
-            // the low 16 bits of the CRC-32 of the header before it
-            const crc = (this.headerCrc ^ 0xffffffff) & 0xffff
-            if (crc !== (b[at]! | (b[at + 1]! << 8))) throw new InflateError("invalid", "header crc mismatch")
             this.ip += 2
           }
           return true
         }
       }
     }
-  }
-
-  /** Takes the next `n` header bytes, counting them into the header's CRC. */
-  private consumeHeader(n: number): void {
-    this.headerCrc = this.crcUpdate(this.headerCrc, this.input.subarray(this.ip, this.ip + n))
-    this.ip += n
   }
 
   private blockHeader(): number | undefined {
@@ -467,12 +565,14 @@ export class GzipReader {
       i += repeat
     }
     if (lengths[256] === 0) throw new InflateError("invalid", "invalid code -- missing end-of-block")
-    const litBits = buildTable(lengths, nlit, this.dynLit, this.count, this.next)
+    const dynLit = this.dynLit ??= new Uint16Array(1 << 15)
+    const dynDist = this.dynDist ??= new Uint16Array(1 << 15)
+    const litBits = buildTable(lengths, nlit, dynLit, this.count, this.next)
     if (litBits < 0) throw new InflateError("invalid", "invalid literal/lengths set")
     const distLengths = lengths.subarray(nlit, total)
-    const distBits = buildTable(distLengths, ndist, this.dynDist, this.count, this.next)
+    const distBits = buildTable(distLengths, ndist, dynDist, this.count, this.next)
     if (distBits < 0) throw new InflateError("invalid", "invalid distances set")
-    this.useTables(this.dynLit, litBits, this.dynDist, distBits)
+    this.useTables(dynLit, litBits, dynDist, distBits)
     return true
   }
 
@@ -494,11 +594,11 @@ export class GzipReader {
   }
 
   private stored(): number | undefined {
-    const limit = this.out.length - MAX_MATCH
+    let limit = this.outLimit()
     while (this.storedLeft > 0) {
       if (this.op >= limit) {
-        if (this.op > this.emitFrom) return HAS_OUTPUT
-        this.slide()
+        if (!this.makeRoom()) return HAS_OUTPUT
+        limit = this.outLimit()
       }
       // bytes already held in the bit buffer first (whole bytes after the alignment)
       if (this.bitCnt >= 8) {
@@ -521,12 +621,13 @@ export class GzipReader {
   private codes(): number | undefined {
     const input = this.input
     const inLen = this.inLen
-    const out = this.out
+    let out = this.out
     const lit = this.lit
     const litMask = this.litMask
     const dist = this.dist
     const distMask = this.distMask
-    const limit = out.length - MAX_MATCH
+    const base = this.memberBase
+    let limit = this.outLimit()
     let ip = this.ip
     let bb = this.bitBuf
     let bc = this.bitCnt
@@ -534,13 +635,14 @@ export class GzipReader {
     let result: number | undefined
     for (;;) {
       if (op >= limit) {
-        if (op > this.emitFrom) {
+        this.op = op
+        if (!this.makeRoom()) {
           result = HAS_OUTPUT
           break
         }
-        this.op = op
-        this.slide()
         op = this.op
+        out = this.out
+        limit = this.outLimit()
       }
       // Fast path, while 8 input bytes are left (the most one symbol takes): no symbol can run out of input,
       // so no checkpoint; two bytes per refill (at most 30 bits held, still a small integer).
@@ -604,7 +706,7 @@ export class GzipReader {
           bb >>= de
           bc -= de
         }
-        if (distance > op) throw new InflateError("invalid", "invalid distance too far back")
+        if (distance > op - base) throw new InflateError("invalid", "invalid distance too far back")
         op = copyMatch(out, op, distance, length)
       }
       if (blockEnded) {
@@ -673,7 +775,7 @@ export class GzipReader {
     const de = DIST_EXTRA[ds]!
     if (!this.fill(de)) return cut()
     const distance = DIST_BASE[ds]! + this.bits(de)
-    if (distance > this.op) throw new InflateError("invalid", "invalid distance too far back")
+    if (distance > this.op - this.memberBase) throw new InflateError("invalid", "invalid distance too far back")
     this.op = copyMatch(this.out, this.op, distance, length)
     return SYMBOL
   }

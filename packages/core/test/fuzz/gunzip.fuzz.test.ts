@@ -4,9 +4,13 @@
  * fixed, dynamic), mutated (support.ts), read in pieces of random size.
  *
  * Pass condition: no exception, no defect, no hang: the copy succeeds or fails with a `CorruptBlob` naming
- * the path given. `node:zlib` (an independent implementation) is the model: where ours succeeds, zlib
- * succeeds with the same bytes; where zlib succeeds, ours does too, unless bytes follow the member (zlib
- * reads another member or skips them; ours refuses them, as Metaflow writes one member).
+ * the path given. `node:zlib` (an independent DEFLATE) is the model, with the two places where it departs
+ * from the gzip rule (Python's `GzipFile`, checked against Python itself in GzipRule.test.ts): zlib
+ * refuses reserved header flags and a wrong header CRC, which Python ignores; and zlib stops at a zero
+ * byte after a member and ignores the rest, where the rule reads more zeros or another member, and refuses
+ * anything else. Where ours succeeds, zlib succeeds with the same bytes (or with a prefix of them, having
+ * stopped at padding before another member), or refused one of those header fields; where zlib succeeds
+ * reading all its input, ours does too.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -63,13 +67,17 @@ const ours = (input: Uint8Array, readSize: number): Outcome => {
   return { ok: false, reason: failure.reason }
 }
 
-const model = (input: Uint8Array): Outcome => {
+/** zlib's answer, and how much of the input it read (it stops at a zero byte after a member). */
+const model = (input: Uint8Array): Outcome & { readonly read?: number } => {
   try {
-    return { ok: true, bytes: new Uint8Array(zlib.gunzipSync(input)) }
+    const r = zlib.gunzipSync(input, { info: true }) as unknown as { readonly buffer: Buffer; readonly engine: { readonly bytesWritten: number } }
+    return { ok: true, bytes: new Uint8Array(r.buffer), read: r.engine.bytesWritten }
   } catch (e) {
     return { ok: false, reason: e instanceof Error ? e.message : String(e) }
   }
 }
+
+const isPrefix = (prefix: Uint8Array, of: Uint8Array) => prefix.length <= of.length && Buffer.compare(prefix, of.subarray(0, prefix.length)) === 0
 
 const mutated = fc.record({
   index: fc.nat(),
@@ -86,28 +94,32 @@ describe("Gunzip.gunzipInto fuzz", () => {
   })
 
   it(`mutated gzip blobs: ${RUNS} cases copy zlib's bytes or fail with a CorruptBlob`, () => {
-    const stats = { ok: 0, failed: 0, refusedTrailing: 0 }
+    const stats = { ok: 0, failed: 0, zlibStopped: 0, headerFields: 0 }
     fc.assert(
       fc.property(mutated, ({ input, readSize }) => {
         const got = ours(input, readSize)
         const want = model(input)
+        const stopped = want.ok && want.read !== undefined && want.read < input.length
+        if (stopped) stats.zlibStopped++
         if (got.ok) {
           stats.ok++
-          if (!want.ok) throw new Error(`ours decoded what zlib refuses (${want.reason})`)
-          if (Buffer.compare(got.bytes, want.bytes) !== 0) {
+          if (!want.ok) {
+            if (!/^(unknown header flags set|header crc mismatch)$/.test(want.reason)) throw new Error(`ours decoded what zlib refuses (${want.reason})`)
+            stats.headerFields++
+          } else if (stopped ? !isPrefix(want.bytes, got.bytes) : Buffer.compare(got.bytes, want.bytes) !== 0) {
             throw new Error("ours and zlib decoded different bytes")
           }
         } else {
           stats.failed++
-          if (want.ok) {
-            if (got.reason !== "invalid gzip data: bytes after the gzip member") throw new Error(`zlib decodes, ours fails: ${got.reason}`)
-            stats.refusedTrailing++
-          }
+          if (want.ok && !stopped) throw new Error(`zlib decodes all of it, ours fails: ${got.reason}`)
         }
       }),
       { numRuns: RUNS, seed: SEEDS.gunzip, endOnFailure: true }
     )
-    console.log(`[fuzz] gunzipInto: ${RUNS} cases, ${stats.ok} decoded, ${stats.failed} refused (${stats.refusedTrailing} for bytes after the member)`)
+    console.log(
+      `[fuzz] gunzipInto: ${RUNS} cases, ${stats.ok} decoded (${stats.headerFields} with header fields zlib refuses), ` +
+        `${stats.failed} refused; zlib stopped early in ${stats.zlibStopped}`
+    )
     expect(stats.ok).toBeGreaterThan(0)
   }, fuzzTimeout(2))
 })

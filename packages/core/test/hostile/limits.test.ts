@@ -130,9 +130,9 @@ describe("Cas maxBytes", () => {
     expect(Either.isLeft(r) && r.left._tag).toBe("CorruptBlob")
   })
 
-  // BUG (Cas.ts, `gunzip`): fflate's gunzipSync sizes its output from the trailer's ISIZE, so a blob whose
-  // ISIZE is smaller than its real content comes back silently TRUNCATED to ISIZE bytes (and the CRC32 is
-  // not checked): gzip("hello world, ...") with ISIZE patched to 5 → Right("hello"). Expected CorruptBlob.
+  // Found in review of an early version (on fflate's gunzipSync, which sized its output from the trailer's
+  // ISIZE): a blob whose ISIZE is smaller than its real content came back silently TRUNCATED to ISIZE
+  // bytes, its CRC-32 unchecked: gzip("hello world, ...") with ISIZE patched to 5 → Right("hello").
   it("a blob whose gzip trailer lies about its size fails typed (CorruptBlob), not with a truncated value", () => {
     const gz = new Uint8Array(zlib.gzipSync(new TextEncoder().encode("hello world, this is the real content of the blob")))
     gz.set([5, 0, 0, 0], gz.length - 4) // ISIZE says 5 bytes
