@@ -1,8 +1,9 @@
 /**
  * `pnpm bench:micro`: the micro benchmarks behind bench/NOTES.md's bounds ("What is left"), on the cached
  * bench workload: the cost of one local provider call per method (bench/micro/provider-calls.ts), of the
- * system calls under `successful` (bench/micro/status-syscalls.ts), and of one
- * HTTP request by client (bench/micro/http-client.ts) against the loopback bench service. Each is bundled
+ * system calls under `successful` (bench/micro/status-syscalls.ts), of one
+ * HTTP request by client (bench/micro/http-client.ts) against the loopback bench service, and of core's
+ * portable gunzip against `node:zlib` (bench/micro/gunzip.ts). Each is bundled
  * with esbuild and run in a fresh `node` (as bench/run.ts runs our scenarios). Prints tables; writes nothing.
  *
  *   pnpm bench:micro [--workload DIR]
@@ -28,6 +29,9 @@ run(await bundle("micro/provider-calls.ts"), dir)
 
 console.log("\nthe system calls under `successful` of one run (plain synchronous node:fs):")
 run(await bundle("micro/status-syscalls.ts"), dir)
+
+console.log("\ncore's portable gunzip against node:zlib (same process, alternating):")
+run(await bundle("micro/gunzip.ts"), dir)
 
 console.log("\none HTTP GET against the loopback bench service (16 at a time):")
 const service = spawn(process.execPath, ["--import", "tsx", path.join(here, "service.ts"), dir], {
