@@ -1,5 +1,5 @@
 /**
- * A gzip member reader (RFC 1952 around RFC 1951 DEFLATE) that owns all its memory: input is read into its
+ * A gzip reader (RFC 1952 members around RFC 1951 DEFLATE) that owns all its memory: input is read into its
  * buffer, output is written into its window, and nothing is allocated per chunk. A copy of any size through
  * it makes no garbage, so its memory stays where it starts: fresh buffers per chunk (what `node:zlib`,
  * `DecompressionStream` and other inflaters hand out) pile up as 30 MB or more of garbage before V8 collects them.
@@ -197,8 +197,9 @@ export class GzipReader {
   private readonly count = new Uint16Array(16)
   private readonly next = new Uint16Array(16)
 
-  /** Bytes handed on so far; the running CRC-32 register of the current member's. */
+  /** Bytes handed on so far (all members). */
   total = 0
+  /** The running CRC-32 register of the current member's output. */
   private crc = 0xffffffff
 
   constructor(
