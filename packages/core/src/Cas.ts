@@ -21,10 +21,10 @@ import * as Gunzip from "./Gunzip.js"
 export const defaultMaxBlobBytes = Gunzip.defaultMaxBytes
 
 /**
- * Gunzips one gzip member with the portable implementation ({@link Gunzip.portable}), refusing output
- * larger than `maxBytes` (counted while inflating, so a bomb that lies about its size is stopped too) and
- * checking the trailer's size and CRC: truncation, garbage or a tampered trailer is a `CorruptBlob` naming
- * the path. Effect programs use the implementation in context instead: {@link Gunzip.gunzip}.
+ * Gunzips a blob with the portable implementation ({@link Gunzip.portable}, the gzip rule of Python's
+ * `GzipFile`), refusing output larger than `maxBytes` (counted while inflating, so a bomb that lies about
+ * its size is stopped too) and checking each member's size and CRC: truncation, garbage or a tampered
+ * trailer is a `CorruptBlob` naming the path. Effect programs use the implementation in context instead: {@link Gunzip.gunzip}.
  *
  * @since 0.1.0
  * @category unpacking

@@ -51,7 +51,7 @@ export const defaultMaxBytes = 1024 * 1024 * 1024
  */
 export interface Service {
   /**
-   * Gunzips one whole gzip member, refusing output larger than `maxBytes`, checking the trailer; the
+   * Gunzips a whole gzip blob (see the rule above), refusing output larger than `maxBytes`, checking each trailer; the
    * result may be a view of a larger buffer only if it is not much larger (callers cache results).
    */
   readonly gunzip: (bytes: Uint8Array, path: string, maxBytes: number) => Either.Either<Uint8Array, CorruptBlob>
@@ -357,7 +357,7 @@ export class Gunzip extends Context.Reference<Gunzip>()("@metaflow-client/core/G
 export const layer = (service: Service): Layer.Layer<Gunzip> => Layer.succeed(Gunzip, service)
 
 /**
- * Gunzips one whole gzip member with the {@link Gunzip} in use (see {@link Service}).
+ * Gunzips a whole gzip blob with the {@link Gunzip} in use (see {@link Service}).
  *
  * @since 0.1.0
  * @category unpacking
@@ -382,7 +382,7 @@ export const gunzipStream = <E, R>(
   Stream.unwrap(Effect.map(Gunzip, (service) => service.gunzipStream(input, path, maxBytes)))
 
 /**
- * Gunzips one gzip member from `read` to `write` without allocating per chunk, so that a copy of any size
+ * Gunzips gzip data from `read` to `write` without allocating per chunk, so that a copy of any size
  * leaves no garbage behind (fresh buffers per chunk, as streams hand out, pile up as 30 MB or more before
  * V8 collects them). `read(into)` fills a prefix of `into` and returns its length (0 at the end of the
  * input); `write(chunk)` gets each unpacked window, **valid only until its effect completes**: the memory
@@ -390,10 +390,8 @@ export const gunzipStream = <E, R>(
  * in about 1.3× `node:zlib`'s time here, and on the JavaScript thread, where `node:zlib` works beside it.
  * Returns the number of bytes unpacked.
  *
- * The checks of {@link Service}'s `gunzipStream`, with the same reasons, except that any byte after the
- * member fails as "invalid gzip data: bytes after the gzip member" (Metaflow writes one member), and the
- * stricter checks an implementation may make, all of zlib's (reserved header flags, the header CRC,
- * stored-block lengths, incomplete codes).
+ * The reader of {@link portable}: the gzip rule of this module and the checks and reasons of
+ * {@link Service}'s `gunzipStream`.
  *
  * @since 0.1.0
  * @category unpacking

@@ -365,7 +365,7 @@ const afterMember = <E, R>(
 /**
  * Streaming gunzip: a `zlib.createGunzip()` driven from the input stream with backpressure (see the
  * module's contract); output comes in chunks of up to 64 KiB, a few per Stream chunk. A first member whose
- * header zlib would refuse goes to the portable reader, and so does what follows zero padding.
+ * header zlib would refuse goes to the portable reader; after zero padding, a member is read afresh.
  *
  * @since 0.1.0
  * @category implementations
