@@ -51,8 +51,9 @@ export const defaultMaxBytes = 1024 * 1024 * 1024
  */
 export interface Service {
   /**
-   * Gunzips a whole gzip blob (see the rule above), refusing output larger than `maxBytes`, checking each trailer; the
-   * result may be a view of a larger buffer only if it is not much larger (callers cache results).
+   * Gunzips a whole gzip blob (the rule above), refusing output larger than `maxBytes`, checking each
+   * trailer; the result may be a view of a larger buffer only if it is not much larger (callers cache
+   * results).
    */
   readonly gunzip: (bytes: Uint8Array, path: string, maxBytes: number) => Either.Either<Uint8Array, CorruptBlob>
   /**
