@@ -280,14 +280,26 @@ export class GzipReader {
       return true
     }
     // the CRC is taken as output is made, while it is still in the cache
-    this.take()
-    if (this.total > max) throw new InflateError("tooLarge", "")
+    this.takeWithin(max)
     if (this.op >= this.out.length - MAX_MATCH) {
       const grown = new Uint8Array(Math.min(Math.max(this.out.length * 2, 4096), max + 1) + MAX_MATCH)
       grown.set(this.out.subarray(0, this.op))
       this.out = grown
     }
     return true
+  }
+
+  /** Whole mode: counts the output since the last take into the CRC and total, which must stay within `max`. */
+  private takeWithin(max: number): void {
+    this.take()
+    if (this.total > max) throw new InflateError("tooLarge", "")
+  }
+
+  /** Sets the input position and bit buffer back to a checkpoint (a block header or symbol cut by the input's end). */
+  private rewind(ip: number, bitBuf: number, bitCnt: number): void {
+    this.ip = ip
+    this.bitBuf = bitBuf
+    this.bitCnt = bitCnt
   }
 
   /** Where output must stop for {@link makeRoom}: the end of the buffer, or in whole mode the next CRC step. */
@@ -323,8 +335,7 @@ export class GzipReader {
         case TRAILER: {
           if (this.op > this.emitFrom) {
             if (this.wholeMax === undefined) return HAS_OUTPUT
-            this.take()
-            if (this.total > this.wholeMax) throw new InflateError("tooLarge", "")
+            this.takeWithin(this.wholeMax)
           }
           // whole bytes only: the rest of the last byte of DEFLATE data is padding
           this.bitBuf >>>= this.bitCnt & 7
@@ -484,9 +495,7 @@ export class GzipReader {
     const saveBuf = this.bitBuf
     const saveCnt = this.bitCnt
     const restore = () => {
-      this.ip = saveIp
-      this.bitBuf = saveBuf
-      this.bitCnt = saveCnt
+      this.rewind(saveIp, saveBuf, saveCnt)
       return this.needInput()
     }
     if (!this.fill(3)) return restore()
@@ -753,9 +762,7 @@ export class GzipReader {
     const bitBuf = this.bitBuf
     const bitCnt = this.bitCnt
     const cut = () => {
-      this.ip = ip
-      this.bitBuf = bitBuf
-      this.bitCnt = bitCnt
+      this.rewind(ip, bitBuf, bitCnt)
       return OUT_OF_INPUT
     }
     let sym = this.code(this.lit, this.litMask, this.litBits, "invalid literal/length code")
