@@ -16,7 +16,7 @@ import { Cause, Chunk, Context, Effect, Either, Exit, FastCheck, Layer, Option, 
 import * as zlib from "node:zlib"
 import { Artifact, Bytes, Cas, Datastore, Errors, Gunzip, MetadataProvider, Namespace } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
-import { assertSameBytes, data, failuresOfDoctoredBlob, fixtures, forEachFixtureArtifact, sidecarCases, storeRaw, withDoctoredCopy, zooArtifact } from "./blobs.js"
+import { assertSameBytes, data, failuresOfDoctoredBlob, fixtures, forEachFixtureArtifact, sidecarCases, storeRaw, u32le, withDoctoredCopy, zooArtifact } from "./blobs.js"
 import { cutAt } from "./pieces.js"
 
 const concat = Bytes.concat
@@ -92,8 +92,6 @@ const zlibGunzip = (bytes: Uint8Array): Either.Either<Uint8Array, unknown> => {
     return Either.left(e)
   }
 }
-
-const u32le = (n: number) => new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff])
 
 /** The plainest gzip header: deflate, no flags, no mtime, unknown OS. */
 const plainHeader = new Uint8Array([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff])

@@ -13,7 +13,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
 import { Bytes, Cas, Errors, Gunzip } from "@metaflow-client/core"
-import { data } from "./blobs.js"
+import { data, u32le } from "./blobs.js"
 import { applyMutation, corpusMetaflow, mutation, walkFiles } from "./fuzz/support.js"
 import { ruleCases, wholeReason } from "./gzipRule.js"
 
@@ -45,8 +45,8 @@ const python = (inputs: ReadonlyArray<Uint8Array>): ReadonlyArray<{ readonly ok:
     "        print('err', type(e).__name__)"
   ].join("\n")
   const framed = Bytes.concat([
-    u32(inputs.length),
-    ...inputs.flatMap((b) => [u32(b.length), b])
+    u32le(inputs.length),
+    ...inputs.flatMap((b) => [u32le(b.length), b])
   ])
   const r = spawnSync("python3", ["-c", script], { input: framed, maxBuffer: 64 * 1024 * 1024, timeout: 120_000 })
   if (r.status !== 0) throw new Error(`python3 failed: ${r.stderr?.toString()}`)
@@ -57,8 +57,6 @@ const python = (inputs: ReadonlyArray<Uint8Array>): ReadonlyArray<{ readonly ok:
     return { ok: verdict === "ok", sha: verdict === "ok" ? rest! : "" }
   })
 }
-
-const u32 = (n: number) => new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff])
 
 const fromEither = (e: Either.Either<Uint8Array, Errors.CorruptBlob>): Answer => {
   if (Either.isRight(e)) return { ok: true, bytes: e.right }

@@ -20,6 +20,9 @@ export const assertSameBytes = (got: Uint8Array, want: Uint8Array, label = "") =
   if (i >= 0) assert.fail(`${label}: first difference at byte ${i}`)
 }
 
+/** `n` as four little-endian bytes (gzip trailer fields). */
+export const u32le = (n: number) => new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff])
+
 /** Deterministic test data: incompressible, text-like, or runs of one byte. */
 export const data = (kind: "random" | "text" | "runs", size: number, seed: number): Uint8Array => {
   const out = new Uint8Array(size)

@@ -8,7 +8,7 @@
  */
 import * as zlib from "node:zlib"
 import { Bytes, Gunzip } from "@metaflow-client/core"
-import { data } from "./blobs.js"
+import { data, u32le } from "./blobs.js"
 
 /** One input and the rule's answer: the unpacked bytes, or the `CorruptBlob` reason. */
 export interface RuleCase {
@@ -24,7 +24,6 @@ export interface RuleCase {
 }
 
 const concat = Bytes.concat
-const u32le = (n: number) => new Uint8Array([n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff])
 
 /** Sets bits of a member's header flags (byte 3). */
 const withFlags = (member: Uint8Array, flags: number): Uint8Array => member.map((b, i) => (i === 3 ? b | flags : b))
