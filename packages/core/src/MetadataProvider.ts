@@ -80,14 +80,16 @@ export interface Service {
    */
   readonly listMetadataInScope?: (scope: StepPath | RunPath) => Stream.Stream<MetadataRecord, StorageError>
   /**
-   * Artifact records in a scope. With `attempt`, exactly that attempt's records. Without it, at least
-   * every record of each task's latest attempt that registered artifacts; records of older attempts may
-   * be included too (core keeps, per task, only the highest `attemptId`).
+   * Artifact records in a scope. With `attempt`, exactly that attempt's records. Without it, every
+   * record of each task's latest done attempt as the backend defines it: locally, the attempt named by
+   * the task's last `attempt-done` record (none without one: no records), as Python's local provider;
+   * the service, the latest attempt that saved artifacts. Records of older attempts may be included too
+   * only where the latest attempt is the highest that has records (core keeps, per task, only the
+   * highest `attemptId`).
    *
    * `name` is a narrowing hint: a backend may return only the records of that name, but then, without
-   * `attempt`, only those of each task's highest attempt that registered any artifact (what core would
-   * keep), so that an artifact missing from the latest attempt is not taken from an older one. A backend
-   * may also ignore `name`; core filters again.
+   * `attempt`, only those of each task's latest done attempt, so that an artifact missing from the
+   * latest attempt is not taken from an older one. A backend may also ignore `name`; core filters again.
    */
   readonly listArtifacts: (
     scope: ArtifactScope,

@@ -1,9 +1,11 @@
 /**
  * Tasks: attempts, metadata, status, artifacts, logs and graph navigation. Python: `Task`.
  *
- * Three meanings of "latest attempt" (local-format.md §7): artifacts and status use the latest attempt
- * that registered artifacts (done); `currentAttempt`, default logs and `metadataDict` use the latest
- * started attempt (`attempt` metadata); an explicit attempt overrides both.
+ * Three meanings of "latest attempt" (local-format.md §7): artifacts and status use the latest done
+ * attempt, as the backend defines it (locally the last `attempt-done` record, which may have no
+ * artifacts yet; the service, the latest attempt that saved artifacts); `currentAttempt`, default logs
+ * and `metadataDict` use the latest started attempt (`attempt` metadata); an explicit attempt overrides
+ * both.
  *
  * @since 0.1.0
  */
@@ -201,8 +203,9 @@ export const currentAttempt = Effect.fn("Task.currentAttempt")(function*(task: T
 })
 
 /**
- * Keeps, for each task, only the records of its highest attempt: the latest attempt that registered
- * artifacts, which is the latest done attempt (artifacts are registered when an attempt is marked done).
+ * Keeps, for each task, only the records of its highest attempt: for backends whose listings may hold
+ * older attempts (the service's paged listings), the latest attempt that registered artifacts. The local
+ * backend already returns only the latest done attempt's records.
  *
  * @since 0.1.0
  * @category attempts

@@ -8,6 +8,8 @@
  * - fetching an object whose directory or `_meta/` directory is absent gives `None`; a `_meta/` without
  *   `_self.json`, or an unreadable `_self.json`, is a `CorruptRecord` naming the file. In listings an
  *   entry without `_self.json` is skipped, but an existing corrupt one fails the listing;
+ * - a task's artifacts, when no attempt is asked for, are those of the attempt its lexicographically last
+ *   `sysmeta_attempt-done_*` record names; a task with none has no artifacts;
  * - steps, tasks and artifacts carry their run's current tags (read once per call);
  * - `mutateRunTags` is the only write: Python's optimistic read-modify-write of the run's `_self.json`.
  *
@@ -71,8 +73,21 @@ const runBatches = (files: ReadonlyArray<string>): Array<ReadonlyArray<string>> 
   return batches
 }
 
-const ARTIFACT_FILE = /^(\d+)_artifact_(.+)\.json$/
+/** Name prefix of a task's `attempt-done` metadata records (`sysmeta_attempt-done_<ms>.json`). */
+const ATTEMPT_DONE = "sysmeta_attempt-done_"
 const SYSMETA_FILE = /^sysmeta_(.+)_\d+\.json$/
+
+/**
+ * The attempt number of an `attempt-done` record: its `value`, as Python's `int(...)` reads it (a decimal
+ * string, or a JSON integer); anything else is a `CorruptRecord` naming the file (Python fails there too).
+ */
+const decodeAttemptDone: Decoder<number> = (input, file) => {
+  const value = typeof input === "object" && input !== null ? (input as { readonly value?: unknown }).value : undefined
+  const n = typeof value === "number" ? value : typeof value === "string" && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : NaN
+  return Number.isSafeInteger(n)
+    ? Either.right(n)
+    : Either.left(new Errors.CorruptRecord({ path: file, reason: `attempt-done value ${JSON.stringify(value) ?? "missing"} is not an attempt number` }))
+}
 
 const pyRepr = (s: string): string => `'${s.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`
 
@@ -252,21 +267,38 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
   // artifacts
 
   /**
-   * Artifact record files of a task: of one attempt, or all; with `name`, only that artifact's file of the
-   * given attempt or, without one, of the highest attempt that has any record (the port's contract).
+   * Artifact record files of a task's attempt (`N_artifact_*.json`, Python's glob): all of them, or with
+   * `name` only that artifact's file. No attempt (a task with no done attempt): none.
    */
   const artifactFiles = (taskDir: string, names: ReadonlyArray<string>, attempt: number | undefined, name?: string) => {
-      const files: Array<{ readonly file: string; readonly attempt: number; readonly name: string }> = []
-      for (const file of names) {
-        const m = ARTIFACT_FILE.exec(file)
-        if (m === null) continue
-        const n = Number(m[1])
-        if (attempt === undefined || n === attempt) files.push({ file, attempt: n, name: m[2]! })
-      }
-      const metaDir = taskDir + path.sep + "_meta" + path.sep
-      if (name === undefined) return files.map((f) => metaDir + f.file)
-      const latest = attempt ?? files.reduce((max, f) => Math.max(max, f.attempt), -1)
-      return files.filter((f) => f.name === name && f.attempt === latest).map((f) => metaDir + f.file)
+    if (attempt === undefined) return []
+    const prefix = `${attempt}_artifact_`
+    const metaDir = taskDir + path.sep + "_meta" + path.sep
+    if (name !== undefined) {
+      const file = `${prefix}${name}.json`
+      return names.includes(file) ? [metaDir + file] : []
+    }
+    return names.filter((n) => n.startsWith(prefix) && n.endsWith(".json")).map((n) => metaDir + n)
+  }
+
+  /**
+   * The attempt whose artifacts each task shows when none is asked for, by Python's rule (Metaflow's
+   * `LocalMetadataProvider`): the `value` of the task's lexicographically last `sysmeta_attempt-done_*`
+   * record (its `_meta` listing is sorted by name). A task with none (running, or killed before an attempt
+   * was marked done) shows no artifacts, even where an older attempt registered some: Metaflow marks an
+   * attempt done before it registers that attempt's artifacts, so the newest done attempt may have none.
+   * All tasks' records are read in one batch.
+   */
+  const doneAttempts = (
+    metaDirs: ReadonlyArray<string>,
+    listings: ReadonlyArray<ReadonlyArray<string>>
+  ): Effect.Effect<Array<number | undefined>, Errors.StorageError> => {
+    const files = listings.map((names, i) => {
+      let last: string | undefined
+      for (const n of names) if (n.startsWith(ATTEMPT_DONE)) last = n
+      return last === undefined ? [] : [metaDirs[i] + path.sep + last]
+    })
+    return Effect.map(readRecordGroups(files, decodeAttemptDone), (groups) => groups.map((g) => g[0]))
   }
 
   /** Task directories of a step, or of every step of a run: a few readdirs, gathered as arrays. */
@@ -284,12 +316,21 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
       }))
   }
 
+  /** The `_meta` listing of each task directory, and the attempt whose artifacts it shows (`attempt` if given). */
+  const attemptsOf = (dirs: ReadonlyArray<string>, attempt: number | undefined) =>
+    Effect.gen(function*() {
+      const metaDirs = dirs.map((dir) => dir + path.sep + "_meta")
+      const listings = yield* reads.listDirs(metaDirs)
+      const attempts = attempt !== undefined ? dirs.map(() => attempt) : yield* doneAttempts(metaDirs, listings)
+      return { listings, attempts }
+    })
+
   const readArtifacts = (scope: MetadataProvider.ArtifactScope, attempt?: number, name?: string) =>
     underRun(scope, (run) =>
       Effect.gen(function*() {
         const dirs = yield* taskDirsOf(scope)
-        const listings = yield* reads.listDirs(dirs.map((dir) => dir + path.sep + "_meta"))
-        const files = dirs.flatMap((dir, i) => artifactFiles(dir, listings[i]!, attempt, name))
+        const { attempts, listings } = yield* attemptsOf(dirs, attempt)
+        const files = dirs.flatMap((dir, i) => artifactFiles(dir, listings[i]!, attempts[i], name))
         return yield* readRecords(files, Records.decodeArtifact, withRunTags(run))
       }))
 
@@ -297,8 +338,8 @@ export const make = Effect.fn("LocalMetadataProvider.make")(function*(
     Effect.gen(function*() {
       const runs = yield* runsOf(paths)
       const dirs = yield* Effect.forEach(paths, (p) => dirOf(p.flow, p.run, p.step, p.task))
-      const listings = yield* reads.listDirs(dirs.map((dir) => dir + path.sep + "_meta"))
-      const files = whereRunExists(runs, dirs.map((dir, i) => artifactFiles(dir, listings[i]!, undefined, name)))
+      const { attempts, listings } = yield* attemptsOf(dirs, undefined)
+      const files = whereRunExists(runs, dirs.map((dir, i) => artifactFiles(dir, listings[i]!, attempts[i], name)))
       return yield* readRecordGroups(files, Records.decodeArtifact, withTagsOf(runs))
     })
 

@@ -45,6 +45,11 @@ const tree = build({
   "Good/1/s/7/_meta/_self.json": taskSelf("Good", "1", "s", "7"),
   "Good/1/s/7/_meta/sysmeta_bad_1.json": "{not json",
   "Good/1/s/7/_meta/0_artifact_x.json": JSON.stringify({ name: "x" }),
+  // attempt 0 is done: its artifact records are read (and `x` is corrupt)
+  "Good/1/s/7/_meta/sysmeta_attempt-done_1.json": JSON.stringify({
+    flow_id: "Good", run_number: "1", step_name: "s", task_id: "7", field_name: "attempt-done", type: "attempt-done",
+    value: "0", tags: ["attempt_id:0"], user_name: "u", ts_epoch: 5
+  }),
   "Good/1/s/8/_meta/_self.json": "[1, 2]",
   "Good/2/_meta/_self.json": "{\"flow_id\": 5}",
   "Good/2/s/_meta/_self.json": stepSelf("Good", "2", "s"),
@@ -54,6 +59,15 @@ const tree = build({
   "WrongType/_meta/_self.json": "\"just a string\"",
   "NotAnObject/readme.txt": "hi",
   ".Hidden/_meta/_self.json": flowSelf(".Hidden"),
+  "Attempts/_meta/_self.json": flowSelf("Attempts"),
+  "Attempts/1/_meta/_self.json": runSelf("Attempts", "1"),
+  "Attempts/1/s/_meta/_self.json": stepSelf("Attempts", "1", "s"),
+  "Attempts/1/s/1/_meta/_self.json": taskSelf("Attempts", "1", "s", "1"),
+  "Attempts/1/s/1/_meta/sysmeta_attempt-done_5.json": JSON.stringify({ field_name: "attempt-done", value: "one" }),
+  "Attempts/1/s/1/_meta/0_artifact_x.json": JSON.stringify({ name: "x" }),
+  "Attempts/1/t/_meta/_self.json": stepSelf("Attempts", "1", "t"),
+  "Attempts/1/t/2/_meta/_self.json": taskSelf("Attempts", "1", "t", "2"),
+  "Attempts/1/t/2/_meta/sysmeta_attempt-done_5.json": "{nope",
   "Good/data/ab/abc": "blob",
   "Good/data/ab/inside": "inside"
 })
@@ -130,6 +144,21 @@ it.layer(TestLive)("bad input", (it) => {
       expectCorrupt(yield* Effect.flip(md.listMetadata(task)), "Good/1/s/7/_meta/sysmeta_bad_1.json", "not JSON")
       expectCorrupt(yield* Effect.flip(md.listArtifacts(task)), "Good/1/s/7/_meta/0_artifact_x.json")
       expectCorrupt(yield* Effect.flip(md.listArtifacts({ flow: "Good", run: "1" })), "Good/1/s/7/_meta/0_artifact_x.json")
+    }))
+
+  it.effect("an attempt-done record that names no attempt is a CorruptRecord naming the file, in every form", () =>
+    Effect.gen(function*() {
+      const md = yield* MetadataProvider.MetadataProvider
+      const s = { flow: "Attempts", run: "1", step: "s" }
+      const file = "Attempts/1/s/1/_meta/sysmeta_attempt-done_5.json"
+      expectCorrupt(yield* Effect.flip(md.listArtifacts({ ...s, task: "1" })), file, "\"one\" is not an attempt number")
+      expectCorrupt(yield* Effect.flip(md.listArtifacts({ ...s, task: "1" }, undefined, "x")), file, "not an attempt number")
+      expectCorrupt(yield* Effect.flip(md.listArtifacts(s)), file, "not an attempt number")
+      expectCorrupt(yield* Effect.flip(md.listArtifactsOfTasks!([{ ...s, task: "1" }], "x")), file, "not an attempt number")
+      const t = { flow: "Attempts", run: "1", step: "t", task: "2" }
+      expectCorrupt(yield* Effect.flip(md.listArtifacts(t)), "Attempts/1/t/2/_meta/sysmeta_attempt-done_5.json", "not JSON")
+      // an explicit attempt does not consult the record
+      assert.strictEqual((yield* md.listArtifacts({ ...s, task: "1" }, 1)).length, 0)
     }))
 
   it.effect("the batch forms fail as the single-object methods do, list nothing under a missing run, refuse bad ids", () =>

@@ -143,14 +143,20 @@ it.layer(TestLive)(`LocalMetadataProvider on the corpus (${reader})`, (it) => {
       }
     }))
 
-  it.effect("retried task lists the records of every attempt", () =>
+  it.effect("a retried task lists its last done attempt's records, and each attempt's when asked", () =>
     Effect.gen(function*() {
       const md = yield* MetadataProvider.MetadataProvider
       const f = oracle.find((x) => x.id === "RetryOnceFlow")!
       const r = f.run_records[0]!
       const flaky = r.step_records.find((s) => s.id === "flaky")!.task_records[0]!
-      const arts = yield* md.listArtifacts({ flow: f.id, run: r.id, step: "flaky", task: flaky.id })
-      assert.deepStrictEqual([...new Set(arts.map((a) => a.attemptId))].sort(), [0, 1])
+      const task = { flow: f.id, run: r.id, step: "flaky", task: flaky.id }
+      const arts = yield* md.listArtifacts(task)
+      assert.deepStrictEqual([...new Set(arts.map((a) => a.attemptId))], [1])
+      assert.deepStrictEqual((yield* md.listArtifactsOfTasks!([task]))[0], arts)
+      for (const n of [0, 1]) {
+        const only = yield* md.listArtifacts(task, n)
+        assert.isTrue(only.length > 0 && only.every((a) => a.attemptId === n), `attempt ${n}`)
+      }
     }))
 
   it.effect("listArtifacts at step and run scope is the union of the tasks'", () =>
