@@ -70,8 +70,6 @@ const runObjects = (dir: string): Array<{ id: string; self: SelfRecord }> => {
 
 const hasTag = (s: SelfRecord, t: string) => (s.tags ?? []).includes(t) || (s.system_tags ?? []).includes(t)
 
-const ARTIFACT = /^(\d+)_artifact_(.+)\.json$/
-
 /** Minimal pickle reading for the values the floor needs: small ints, bools, bytes. */
 const unpickle = (b: Uint8Array): number | boolean | Uint8Array => {
   let i = 0
@@ -111,21 +109,17 @@ export class Floor {
     return v
   }
 
-  /** The sha of artifact `name` of the task's latest attempt that registered artifacts; undefined if none. */
+  /**
+   * The sha of artifact `name` of the task's latest done attempt (Python's local rule: the attempt its
+   * last `sysmeta_attempt-done_*` record names; none without one); undefined if none.
+   */
   private artifactSha(taskDir: string, name: string): string | undefined {
-    let best = -1
-    let file: string | undefined
-    for (const f of readdirSync(join(taskDir, "_meta"))) {
-      const m = ARTIFACT.exec(f)
-      if (m === null) continue
-      const n = Number(m[1])
-      if (n > best) {
-        best = n
-        file = undefined
-      }
-      if (n === best && m[2] === name) file = f
-    }
-    return file === undefined ? undefined : readJson<{ sha: string }>(join(taskDir, "_meta", file))!.sha
+    const meta = join(taskDir, "_meta")
+    let done: string | undefined
+    for (const f of readdirSync(meta)) if (f.startsWith("sysmeta_attempt-done_") && (done === undefined || f > done)) done = f
+    if (done === undefined) return undefined
+    const attempt = Number(readJson<{ value: string }>(join(meta, done))!.value)
+    return readJson<{ sha: string }>(join(meta, `${attempt}_artifact_${name}.json`))?.sha
   }
 
   private runs(flow: string) {
