@@ -1,8 +1,9 @@
 /**
  * The physical floor: each bench question answered with plain synchronous node:fs and the least file
  * I/O the question needs (no Effect, no validation beyond what the answer needs, blobs read once per
- * sha since they are content-addressed). It knows the layout and that the end step is named `end`;
- * it is a yardstick, not a client.
+ * sha since they are content-addressed). It knows the layout and reads what Python's rules read for an
+ * equal answer (the end step named by the `_parameters` task, the latest done attempt's artifacts), and
+ * no more; it is a yardstick, not a client.
  */
 import { createHash } from "node:crypto"
 import { opendirSync, readdirSync, readFileSync } from "node:fs"
@@ -130,15 +131,31 @@ export class Floor {
     return idsAnswer(this.runs(flow).filter((r) => filter(r.self)).map((r) => r.id))
   }
 
-  private successful(flow: string, run: string): boolean {
-    const endDir = join(this.root, flow, run, "end")
+  /** The newest task of a step directory (one listing, and the task records only when there are several). */
+  private newestTask(stepDir: string): string | undefined {
     let tasks: Array<string>
     try {
-      tasks = children(endDir)
+      tasks = children(stepDir)
     } catch {
-      return false
+      return undefined
     }
-    const task = tasks.length === 1 ? tasks[0]! : objects(endDir)[0]?.id
+    return tasks.length === 1 ? tasks[0]! : objects(stepDir)[0]?.id
+  }
+
+  /** The run's end step, by Python's rule: the `end_step` metadata of its `_parameters` task, else `end`. */
+  private endStep(flow: string, run: string): string {
+    const params = join(this.root, flow, run, "_parameters")
+    const task = this.newestTask(params)
+    if (task === undefined) return "end"
+    const meta = join(params, task, "_meta")
+    const file = readdirSync(meta).find((f) => f.startsWith("sysmeta_end_step_"))
+    const value = file === undefined ? undefined : readJson<{ value: unknown }>(join(meta, file))?.value
+    return typeof value === "string" ? value : "end"
+  }
+
+  private successful(flow: string, run: string): boolean {
+    const endDir = join(this.root, flow, run, this.endStep(flow, run))
+    const task = this.newestTask(endDir)
     if (task === undefined) return false
     const sha = this.artifactSha(join(endDir, task), "_success")
     return sha === undefined ? false : this.blob(flow, sha) === true
