@@ -1,7 +1,8 @@
 /**
  * `pnpm bench:micro`: the micro benchmarks behind bench/NOTES.md's bounds ("What is left"), on the cached
- * bench workload: the cost of one local provider call per method (bench/micro/provider-calls.ts), of the
- * system calls under `successful` (bench/micro/status-syscalls.ts), of one
+ * bench workload: the cost of one local provider call per method (bench/micro/provider-calls.ts), of each
+ * phase of `Run.outcomes` (bench/micro/outcome-phases.ts), of the system calls under `successful`
+ * (bench/micro/status-syscalls.ts), of one
  * HTTP request by client (bench/micro/http-client.ts) against the loopback bench service, and of core's
  * portable gunzip against `node:zlib` (bench/micro/gunzip.ts). Each is bundled
  * with esbuild and run in a fresh `node` (as bench/run.ts runs our scenarios). Prints tables; writes nothing.
@@ -26,6 +27,9 @@ const run = (file: string, arg: string) => {
 
 console.log(`workload: ${dir}\n\none local provider call (per run of ScaleFlow, namespace None):`)
 run(await bundle("micro/provider-calls.ts"), dir)
+
+console.log("\nthe phases of Run.outcomes (its batch calls, each asked alone, batches of 256 runs):")
+run(await bundle("micro/outcome-phases.ts"), dir)
 
 console.log("\nthe system calls under `successful` of one run (plain synchronous node:fs):")
 run(await bundle("micro/status-syscalls.ts"), dir)
