@@ -357,7 +357,8 @@ const main = async () => {
           if (r.status !== 0) throw new Error("python client (service) failed")
           const v = (JSON.parse(r.stdout) as Record<string, { ms: Array<number>; answer: unknown }>)[n]!
           p = summary(v.ms, v.answer)
-          pyRequests = Math.round(((await svc.count()) - 1) / pyReps) // minus the /ping at import
+          // minus the /ping at import; the untimed pass asks as many as each repetition
+          pyRequests = Math.round(((await svc.count()) - 1) / (pyReps + 1))
         }
         const match = sameAnswer(n, o.answer, ours[n]?.answer ?? o.answer) && (p === undefined || sameAnswer(n, o.answer, p.answer))
         if (!match) console.error(`ANSWER MISMATCH (service) ${n}: ours=${canonical(o.answer)} local=${canonical(ours[n]?.answer)} python=${canonical(p?.answer)}`)
@@ -653,10 +654,11 @@ Machine: ${m.nproc} CPUs (${m.cpu}), ${m.memory_gb} GB memory, ${m.os}; Node ${m
 
 Workload: bench/workload.ts from the real run in bench/template/.metaflow — ScaleFlow (1,000 runs, alice/bob,
 even/odd/tenth tags), WideFlow (one foreach step \`fan\` with 5,000 tasks), ArtifactZooFlow (20 MB artifact).
-Page cache warm (one untimed floor pass first). Each figure: min / median of ${reps} repetitions (slow scenarios: ${slowReps}).
+Page cache warm (one untimed floor pass first); every reader runs each scenario once untimed before its repetitions.
+Each figure: min / median of ${reps} repetitions (slow scenarios: ${slowReps}).
 Each reader runs all its scenarios in one process of its own: ours = esbuild bundle of bench/ours_runner.ts on plain
 node (one runtime reused), Python = bench/python_client.py, floor = bench/floor.ts in the driver (blob memo reset per
-repetition). Service: bench/service.ts in another process, memoised answers, warmed by one untimed pass.
+repetition). Service: bench/service.ts in another process, memoised answers (warmed by the untimed passes).
 Cold start: wall time of a fresh process (ours: esbuild bundle of bench/cold_ours.ts; floor: bench/cold_floor.mjs;
 Python: \`python_client.py DIR cold\`).
 
