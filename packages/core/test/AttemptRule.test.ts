@@ -7,7 +7,7 @@
  * real Python client's answers (testdata/attempt-rule/oracle.json, recorded by record.py beside it).
  */
 import { NodeContext } from "@effect/platform-node"
-import { assert, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Artifact, Namespace, Run, Step, Task } from "@metaflow-client/core"
 import { LocalProvider } from "@metaflow-client/provider-local"
 import { NodeLocalProvider } from "@metaflow-client/provider-local/node"
@@ -73,8 +73,12 @@ describe("the attempt a local task's artifacts come from (Python's rule)", () =>
     assert.deepStrictEqual(Object.keys(oracle.variants).sort(), Object.keys(variants).sort())
   })
 
+  const roots: Array<string> = []
+  afterAll(() => roots.forEach((root) => fs.rmSync(root, { recursive: true, force: true })))
+
   for (const variant of Object.keys(variants)) {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `mfc-attempts-${variant}-`))
+    roots.push(root)
     makeVariant(root, variant)
     const expected = oracle.variants[variant]!
     for (const [reader, layer] of Object.entries(readers)) {
