@@ -112,7 +112,7 @@ export interface Service {
   ) => Effect.Effect<ReadonlyArray<ReadonlyArray<MetadataRecord>>, StorageError>
   /**
    * Optional batch form of `listArtifacts` without `attempt`: the artifact records of each task, in the
-   * order of `paths`, under the same contract (at least each task's latest attempt; `name` a hint).
+   * order of `paths`, under the same contract (each task's latest done attempt; `name` a hint).
    */
   readonly listArtifactsOfTasks?: (
     paths: ReadonlyArray<TaskPath>,
