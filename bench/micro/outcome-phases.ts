@@ -21,24 +21,21 @@ const md = await runtime.runPromise(MetadataProvider.MetadataProvider)
 const paramTask = (await runtime.runPromise(md.listTasks({ ...runs[0]!.path, step: "_parameters" })))[0]!.taskId
 const endTask = (await runtime.runPromise(md.listTasks({ ...runs[0]!.path, step: "end" })))[0]!.taskId
 
-const time = async (name: string, f: (batch: ReadonlyArray<Run.Run>) => Effect.Effect<unknown, unknown, any>) => {
+/** Prints the best of 8 passes of `pass`, in µs per run. */
+const report = async (name: string, pass: Effect.Effect<unknown, unknown, any>) => {
   let best = Infinity
-  for (let pass = 0; pass < 8; pass++) {
+  for (let i = 0; i < 8; i++) {
     const t0 = performance.now()
-    await runtime.runPromise(none(Effect.forEach(batches, f, { discard: true })) as Effect.Effect<void>)
+    await runtime.runPromise(pass as Effect.Effect<unknown>)
     best = Math.min(best, performance.now() - t0)
   }
   console.log(`${name.padEnd(44)} ${(best / runs.length * 1000).toFixed(1).padStart(7)} µs per run`)
 }
-{
-  let best = Infinity
-  for (let pass = 0; pass < 8; pass++) {
-    const t0 = performance.now()
-    await runtime.runPromise(listRuns)
-    best = Math.min(best, performance.now() - t0)
-  }
-  console.log(`${"the run listing".padEnd(44)} ${(best / runs.length * 1000).toFixed(1).padStart(7)} µs per run`)
-}
+/** {@link report} of `f` asked for every batch of runs, in namespace None. */
+const time = (name: string, f: (batch: ReadonlyArray<Run.Run>) => Effect.Effect<unknown, unknown, any>) =>
+  report(name, none(Effect.forEach(batches, f, { discard: true })))
+
+await report("the run listing", listRuns)
 await time("listTasksOfSteps (_parameters, end)", (b) => md.listTasksOfSteps!(b.flatMap((r) => [{ ...r.path, step: "_parameters" }, { ...r.path, step: "end" }])))
 await time("listMetadataOfTasks (_parameters task)", (b) => md.listMetadataOfTasks!(b.map((r) => ({ ...r.path, step: "_parameters", task: paramTask })), ["end_step", "origin-run-id", "origin-task-id"]))
 await time("listArtifactsOfTasks (end task, _success)", (b) => md.listArtifactsOfTasks!(b.map((r) => ({ ...r.path, step: "end", task: endTask })), "_success"))
