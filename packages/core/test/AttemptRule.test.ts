@@ -15,7 +15,7 @@ import { Chunk, Effect, Layer, Option, Stream } from "effect"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { makeVariant, retried, run, variants } from "./attempt-variants.js"
+import { flow, makeVariant, retried, run, variants } from "./attempt-variants.js"
 
 interface TaskFacts {
   readonly artifacts: ReadonlyArray<string>
@@ -51,7 +51,7 @@ const taskFacts = (task: Task.Task) =>
   })
 
 const factsOf = Effect.gen(function*() {
-  const r = yield* Run.get(`${retried.split("/")[0]}/${run}`)
+  const r = yield* Run.get(`${flow}/${run}`)
   const end = Option.getOrThrow(yield* Run.endTask(r))
   const task = yield* Task.get(retried)
   return {
@@ -90,10 +90,10 @@ describe("the attempt a local task's artifacts come from (Python's rule)", () =>
 
       it.effect(`${variant}, ${reader}: the batch forms agree (Step.artifactValues, Run.outcomes)`, () =>
         provide(Effect.gen(function*() {
-          const step = yield* Step.get(retried.split("/").slice(0, 3).join("/"))
+          const step = yield* Step.get(`${flow}/${run}/flaky`)
           const values = Chunk.toReadonlyArray(yield* Stream.runCollect(Step.artifactValues(step, "name"))).map((v) => v.value)
           assert.deepStrictEqual(values, expected.retried.name === null ? [] : [expected.retried.name])
-          const r = yield* Run.get(retried.split("/").slice(0, 2).join("/"))
+          const r = yield* Run.get(`${flow}/${run}`)
           const [outcome] = Chunk.toReadonlyArray(yield* Stream.runCollect(Run.outcomes([r])))
           assert.strictEqual(outcome!.successful, expected.run_successful)
         })))
